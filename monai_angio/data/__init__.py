@@ -1,1 +1,25 @@
-"""monai_angio.data."""
+"""monai_angio.data: frame-interpolation tuple datasets (cines, phantoms, the MoSt-DSA layout)."""
+
+from __future__ import annotations
+
+from monai_angio.data.tuples import (
+    CineEvalTuples,
+    CineTupleDataset,
+    cine_eval_tuples,
+    cine_tuple_dataset,
+    phantom_cines,
+    phantom_tuple_dataset,
+    prepare_cine,
+    split_frames,
+)
+
+__all__ = [
+    "CineTupleDataset",
+    "CineEvalTuples",
+    "cine_tuple_dataset",
+    "cine_eval_tuples",
+    "phantom_cines",
+    "phantom_tuple_dataset",
+    "prepare_cine",
+    "split_frames",
+]

@@ -11,14 +11,22 @@ __all__ = ["backward_warp", "BackwardWarp", "check_image_flow"]
 _PADDING = ("border", "zeros", "reflection")
 
 
-def check_image_flow(image: torch.Tensor, flow: torch.Tensor, name: str = "backward_warp") -> None:
+def check_image_flow(
+    image: torch.Tensor, flow: torch.Tensor, name: str = "backward_warp", image_label: str = "image"
+) -> None:
     """Check that ``image`` is ``(B, C, H, W)`` and ``flow`` is ``(B, 2, H, W)`` on the same device.
+
+    Args:
+        image: the tensor warped (or splatted, ...) by ``flow``.
+        flow: the flow.
+        name: the operator named in error messages.
+        image_label: how error messages call ``image``.
 
     Raises:
         TypeError: if either is not a tensor or not floating point.
         ValueError: if shapes or devices do not match.
     """
-    for label, x in (("image", image), ("flow", flow)):
+    for label, x in ((image_label, image), ("flow", flow)):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{name}: {label} must be a torch.Tensor, got {type(x).__name__}.")
         if not x.is_floating_point():
@@ -29,10 +37,10 @@ def check_image_flow(image: torch.Tensor, flow: torch.Tensor, name: str = "backw
         raise ValueError(f"{name}: flow must have 2 channels (x, y), got shape {tuple(flow.shape)}.")
     if image.shape[0] != flow.shape[0] or image.shape[2:] != flow.shape[2:]:
         raise ValueError(
-            f"{name}: image {tuple(image.shape)} and flow {tuple(flow.shape)} must share batch and spatial size."
+            f"{name}: {image_label} {tuple(image.shape)} and flow {tuple(flow.shape)} must share batch and spatial size."
         )
     if image.device != flow.device:
-        raise ValueError(f"{name}: image on {image.device} but flow on {flow.device}.")
+        raise ValueError(f"{name}: {image_label} on {image.device} but flow on {flow.device}.")
 
 
 def backward_warp(image: torch.Tensor, flow: torch.Tensor, padding_mode: str = "border") -> torch.Tensor:

@@ -1,0 +1,84 @@
+"""Interpolation methods by name: the baselines and the interpolation bundles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+__all__ = ["available_methods", "bundle_dirs", "get_interpolator", "load_bundle_network"]
+
+#: bundles whose network is a two-frame interpolator usable by ``monai-angio interpolate``
+INTERPOLATION_BUNDLES = ("cerebral_dsa_interpolation", "coronary_xa_interpolation", "em_slice_interpolation")
+
+
+def bundle_dirs() -> list[Path]:
+    """Folders searched for bundles: ``$MONAI_ANGIO_BUNDLES`` (``os.pathsep``-separated), then the source tree's."""
+    dirs = [Path(p) for p in os.environ.get("MONAI_ANGIO_BUNDLES", "").split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parents[2] / "bundles")
+    return dirs
+
+
+def _find_bundle(name: str) -> Path | None:
+    path = Path(name)
+    if (path / "configs" / "inference.json").is_file():
+        return path
+    for root in bundle_dirs():
+        if (root / name / "configs" / "inference.json").is_file():
+            return root / name
+    return None
+
+
+def available_methods() -> list[str]:
+    """Names accepted by :func:`get_interpolator`: the baselines, then the interpolation bundles present."""
+    from monai_angio.baselines import BASELINES
+
+    return list(BASELINES) + [name for name in INTERPOLATION_BUNDLES if _find_bundle(name) is not None]
+
+
+def load_bundle_network(bundle: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """Build a bundle's ``network_def`` and load its ``models/model.pt`` weights (``weights_only=True``).
+
+    Args:
+        bundle: a bundle folder (holding ``configs/inference.json``) or the name of one in :func:`bundle_dirs`.
+        device: where to put the network.
+
+    Returns:
+        The network in eval mode.
+    """
+    from monai.bundle import ConfigParser
+
+    root = _find_bundle(str(bundle))
+    if root is None:
+        raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
+    parser = ConfigParser()
+    parser.read_config(root / "configs" / "inference.json")
+    parser["bundle_root"] = str(root)
+    net = parser.get_parsed_content("network_def")
+    weights = root / "models" / "model.pt"
+    if not weights.is_file():
+        raise ValueError(f"bundle {root} ships no weights at {weights}.")
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
+        state = state["model"]
+    net.load_state_dict(state)
+    return net.to(device).eval()
+
+
+def get_interpolator(method: str, device: torch.device | str | None = None) -> nn.Module:
+    """Return the interpolator called ``method``: a baseline name, an interpolation bundle name or a bundle folder.
+
+    Raises:
+        ValueError: for an unknown method, listing the valid ones.
+    """
+    from monai_angio.baselines import BASELINES, get_baseline
+
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if method in BASELINES:
+        return get_baseline(method).to(device)
+    if _find_bundle(method) is not None:
+        return load_bundle_network(method, device)
+    raise ValueError(f"unknown interpolation method {method!r}; available: {', '.join(available_methods())}.")

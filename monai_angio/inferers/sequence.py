@@ -1,0 +1,184 @@
+"""Run a two-frame interpolator over a whole cine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+from monai.inferers import SlidingWindowInferer
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "dose_reduction_indices"]
+
+
+def interpolation_times(factor: int) -> torch.Tensor:
+    """Times ``k / (K + 1)`` for ``k = 1..K``: the ``(K,)`` times of the frames synthesized between two acquired ones."""
+    _check_factor(factor)
+    return torch.arange(1, factor + 1, dtype=torch.float32) / (factor + 1)
+
+
+def upsampled_length(num_frames: int, factor: int) -> int:
+    """Length of a cine of ``num_frames`` acquired frames once ``factor`` frames are synthesized in every gap."""
+    _check_factor(factor)
+    return (num_frames - 1) * (factor + 1) + 1
+
+
+def dose_reduction_indices(num_frames: int, factor: int) -> tuple[list[int], int]:
+    """Frames kept when only every ``(K + 1)``-th frame of a cine is acquired.
+
+    Returns:
+        The kept indices ``[0, K+1, 2(K+1), ...]`` and the number of leading frames of the real cine that the kept ones
+        span (frames after the last kept one cannot be interpolated and are left out of comparisons).
+    """
+    _check_factor(factor)
+    step = factor + 1
+    kept = list(range(0, num_frames, step))
+    if len(kept) < 2:
+        raise ValueError(
+            f"dose reduction with factor {factor} needs at least {step + 1} frames, the cine has {num_frames}."
+        )
+    return kept, kept[-1] + 1
+
+
+def _check_factor(factor: int) -> None:
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+        raise ValueError(f"factor must be an integer >= 1 (frames synthesized per gap), got {factor!r}.")
+
+
+class SequenceInterpolator:
+    """Synthesize ``K`` frames between every pair of consecutive acquired frames of a cine.
+
+    The interpolator is any module with ``forward(frame0 (B, C, H, W), frame1 (B, C, H, W), t (B, N)) ->
+    (B, N, C, H, W)`` and an integer ``stride`` attribute (inputs are padded to a multiple of it). Frames larger than
+    ``tile_size`` are processed in overlapping tiles with MONAI's :class:`~monai.inferers.SlidingWindowInferer`
+    (Gaussian blending).
+
+    Args:
+        interpolator: the two-frame interpolator.
+        factor: ``K``, the number of frames synthesized in each gap (dose reduction ``K / (K + 1)``).
+        batch_size: frame pairs per forward pass.
+        tile_size: tile edge in pixels for large frames; ``None`` processes whole frames.
+        tile_overlap: fraction of overlap between tiles.
+        device: where the interpolator runs; default its parameters' device (CPU for parameter-free baselines).
+        progress: show a tqdm progress bar.
+
+    Example:
+        >>> from monai_angio.baselines import LinearInterpolator
+        >>> cine = torch.rand(5, 1, 32, 32)
+        >>> out, synthesized = SequenceInterpolator(LinearInterpolator(), factor=2, progress=False)(cine)
+        >>> out.shape, int(synthesized.sum())
+        (torch.Size([13, 1, 32, 32]), 8)
+    """
+
+    def __init__(
+        self,
+        interpolator: nn.Module,
+        factor: int,
+        batch_size: int = 4,
+        tile_size: int | None = None,
+        tile_overlap: float = 0.25,
+        device: torch.device | str | None = None,
+        progress: bool = True,
+    ) -> None:
+        _check_factor(factor)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+        stride = int(getattr(interpolator, "stride", 1))
+        if tile_size is not None and (tile_size < stride or tile_size % stride):
+            raise ValueError(f"tile_size must be a positive multiple of the interpolator stride {stride}, got {tile_size}.")
+        if not 0.0 <= tile_overlap < 1.0:
+            raise ValueError(f"tile_overlap must be in [0, 1), got {tile_overlap}.")
+        self.interpolator = interpolator
+        self.factor = factor
+        self.batch_size = batch_size
+        self.stride = stride
+        self.tile_size = tile_size
+        self.tile_overlap = tile_overlap
+        if device is None:
+            param = next(iter(interpolator.parameters()), None)
+            device = param.device if param is not None else torch.device("cpu")
+        self.device = torch.device(device)
+        self.progress = progress
+
+    @torch.no_grad()
+    def __call__(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Interpolate a cine.
+
+        Args:
+            frames: ``(T, C, H, W)`` or ``(T, H, W)`` float frames in [0, 1], ``T >= 2``.
+
+        Returns:
+            The new cine ``(T', C, H, W)`` (or ``(T', H, W)``) with ``T' = (T - 1)(K + 1) + 1``, and a bool ``(T',)``
+            mask that is True for synthesized frames.
+        """
+        squeeze = False
+        if not isinstance(frames, torch.Tensor):
+            raise TypeError(f"frames must be a torch.Tensor, got {type(frames).__name__}.")
+        if frames.ndim == 3:
+            frames, squeeze = frames.unsqueeze(1), True
+        if frames.ndim != 4:
+            raise ValueError(f"frames must be (T, C, H, W) or (T, H, W), got shape {tuple(frames.shape)}.")
+        if frames.shape[0] < 2:
+            raise ValueError(f"interpolation needs at least 2 frames, got {frames.shape[0]}.")
+        if not frames.is_floating_point():
+            raise TypeError(f"frames must be floating point in [0, 1] (scale the bit depth first), got {frames.dtype}.")
+        if not torch.isfinite(frames).all():
+            raise ValueError("frames contain NaN or Inf values.")
+
+        t_count, k = frames.shape[0], self.factor
+        out = frames.new_empty((upsampled_length(t_count, k), *frames.shape[1:]))
+        synthesized = torch.zeros(out.shape[0], dtype=torch.bool)
+        out[:: k + 1] = frames
+        times = interpolation_times(k).to(self.device)
+        was_training = self.interpolator.training
+        self.interpolator.eval()
+        try:
+            for start, mid in self._batches(frames, times):
+                for i in range(mid.shape[0]):
+                    first = (start + i) * (k + 1) + 1
+                    out[first : first + k] = mid[i].to(out.dtype).cpu()
+                    synthesized[first : first + k] = True
+        finally:
+            self.interpolator.train(was_training)
+        return (out.squeeze(1) if squeeze else out), synthesized
+
+    def _batches(self, frames: torch.Tensor, times: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
+        pairs = frames.shape[0] - 1
+        starts = range(0, pairs, self.batch_size)
+        for start in tqdm(starts, desc=f"interpolating x{self.factor}", unit="batch", disable=not self.progress):
+            stop = min(start + self.batch_size, pairs)
+            f0 = frames[start:stop].to(self.device)
+            f1 = frames[start + 1 : stop + 1].to(self.device)
+            t = times.expand(f0.shape[0], -1)
+            yield start, self._run(f0, f1, t).clamp_(0.0, 1.0)
+
+    def _run(self, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W)`` pairs → ``(B, N, C, H, W)``, padding to the stride and tiling when asked."""
+        b, c, h, w = f0.shape
+        n = t.shape[1]
+        if self.tile_size is not None and max(h, w) > self.tile_size:
+            inferer = SlidingWindowInferer(
+                roi_size=(self.tile_size, self.tile_size), sw_batch_size=1, overlap=self.tile_overlap, mode="gaussian"
+            )
+
+            def window(x: torch.Tensor) -> torch.Tensor:
+                tt = t[:1].expand(x.shape[0], -1)  # all pairs of a call share the same times
+                return self._padded(x[:, :c], x[:, c:], tt).flatten(1, 2)
+
+            return inferer(torch.cat([f0, f1], dim=1), window).reshape(b, n, c, h, w)
+        return self._padded(f0, f1, t)
+
+    def _padded(self, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        h, w = f0.shape[-2:]
+        ph, pw = (-h) % self.stride, (-w) % self.stride
+        if ph or pw:
+            f0 = F.pad(f0, (0, pw, 0, ph), mode="replicate")
+            f1 = F.pad(f1, (0, pw, 0, ph), mode="replicate")
+        out = self.interpolator(f0, f1, t)
+        if out.ndim != 5 or out.shape[1] != t.shape[1]:
+            raise ValueError(
+                f"the interpolator must return (B, N, C, H, W) with N = {t.shape[1]}, got shape {tuple(out.shape)}."
+            )
+        return out[..., :h, :w]

@@ -1,0 +1,62 @@
+"""Residual dense block (Zhang et al., "Residual Dense Network for Image Super-Resolution", CVPR 2018)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["DenseLayer", "ResidualDenseBlock"]
+
+
+class DenseLayer(nn.Module):
+    """One densely connected layer: ``cat(x, relu(conv(x)))``.
+
+    Args:
+        in_channels: channels of the input (all previous feature maps of the block).
+        growth_rate: channels added by this layer.
+        kernel_size: odd convolution kernel size.
+    """
+
+    def __init__(self, in_channels: int, growth_rate: int, kernel_size: int = 3) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, growth_rate, kernel_size, padding=kernel_size // 2)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W)`` -> ``(B, C + growth_rate, H, W)``."""
+        return torch.cat((x, self.act(self.conv(x))), dim=1)
+
+
+class ResidualDenseBlock(nn.Module):
+    """Residual dense block: densely connected conv + ReLU layers, local feature fusion, local residual.
+
+    ``out = x + lff(cat(x, h_1, ..., h_L))`` where ``h_i = relu(conv(cat(x, h_1, ..., h_{i-1})))`` and ``lff`` is a
+    1x1 convolution back to ``channels``. Spatial size and channel count are preserved.
+
+    Args:
+        channels: input and output channels ``C``.
+        growth_rate: channels added by each dense layer ``G``.
+        num_layers: number of dense layers ``L``.
+        kernel_size: odd kernel size of the dense layers.
+    """
+
+    def __init__(self, channels: int, growth_rate: int = 16, num_layers: int = 4, kernel_size: int = 3) -> None:
+        super().__init__()
+        for name, value in (("channels", channels), ("growth_rate", growth_rate), ("num_layers", num_layers)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"ResidualDenseBlock: {name} must be a positive int, got {value!r}.")
+        if kernel_size < 1 or kernel_size % 2 == 0:
+            raise ValueError(f"ResidualDenseBlock: kernel_size must be a positive odd int, got {kernel_size!r}.")
+        self.channels = channels
+        self.layers = nn.Sequential(
+            *[DenseLayer(channels + i * growth_rate, growth_rate, kernel_size) for i in range(num_layers)]
+        )
+        self.fusion = nn.Conv2d(channels + num_layers * growth_rate, channels, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W)`` -> ``(B, C, H, W)``."""
+        if x.ndim != 4 or x.shape[1] != self.channels:
+            raise ValueError(
+                f"ResidualDenseBlock: expected input (B, {self.channels}, H, W), got shape {tuple(x.shape)}."
+            )
+        return x + self.fusion(self.layers(x))

@@ -1,0 +1,113 @@
+"""Residual dense network with channel attention for DSA deblurring at full resolution."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .blocks import ChannelAttention, ResidualDenseBlock
+
+__all__ = ["RDNDeblur"]
+
+
+class RDNDeblur(nn.Module):
+    """Residual dense network (RDN) adapted to image restoration, with a channel-attention module.
+
+    Architecture (no upsampling; every layer keeps the input size, so any ``H, W`` works):
+
+    1. shallow feature extraction: ``f_1 = conv3x3(x)``, ``f_0 = conv3x3(f_1)``;
+    2. a cascade of ``num_blocks`` residual dense blocks, each ``num_layers`` densely connected conv + ReLU layers
+       with growth rate ``growth_rate``, local feature fusion (1x1 conv) and a local residual;
+    3. dense feature fusion: concatenation of all block outputs, 1x1 conv, 3x3 conv, plus the global residual
+       ``f_1`` (the first shallow features, as in RDN);
+    4. channel attention (:class:`~monai_angio.networks.blocks.ChannelAttention`; by default the convolutional gate
+       3x3 conv + ReLU reducing the channels, 1x1 conv restoring them, sigmoid weights multiplying the features);
+    5. a final 3x3 conv to the image channels and, with ``residual=True``, a global residual to the input image, so
+       the network predicts the sharpening residual.
+
+    With ``zero_init_last=True`` the final convolution starts at zero, so the untrained network is the identity
+    (``residual=True``): training starts from "output = blurred input" and learns the correction.
+
+    Args:
+        in_channels: image channels of the input.
+        out_channels: image channels of the output; defaults to ``in_channels``.
+        num_features: feature width of the shallow features, the blocks and the fusion.
+        num_blocks: number of residual dense blocks.
+        num_layers: dense layers per block.
+        growth_rate: channels added by each dense layer.
+        reduction: channel-attention reduction ratio.
+        pooled_attention: use squeeze-and-excitation (global pooling) channel attention instead of the conv gate.
+        residual: add the input image to the output (requires ``out_channels == in_channels``).
+        zero_init_last: initialise the final convolution with zeros.
+
+    Shapes:
+        input ``(B, in_channels, H, W)`` float, typically in [0, 1]; output ``(B, out_channels, H, W)`` (not clamped).
+    """
+
+    stride: int = 1
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int | None = None,
+        num_features: int = 32,
+        num_blocks: int = 6,
+        num_layers: int = 4,
+        growth_rate: int = 16,
+        reduction: int = 4,
+        pooled_attention: bool = False,
+        residual: bool = True,
+        zero_init_last: bool = True,
+    ) -> None:
+        super().__init__()
+        out_channels = in_channels if out_channels is None else out_channels
+        for name, value in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("num_features", num_features),
+            ("num_blocks", num_blocks),
+            ("num_layers", num_layers),
+            ("growth_rate", growth_rate),
+            ("reduction", reduction),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"RDNDeblur: {name} must be a positive int, got {value!r}.")
+        if residual and out_channels != in_channels:
+            raise ValueError(
+                f"RDNDeblur: residual=True needs out_channels == in_channels, got {out_channels} and {in_channels}."
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.residual = residual
+
+        self.shallow1 = nn.Conv2d(in_channels, num_features, 3, padding=1)
+        self.shallow2 = nn.Conv2d(num_features, num_features, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            [ResidualDenseBlock(num_features, growth_rate, num_layers) for _ in range(num_blocks)]
+        )
+        self.fusion = nn.Sequential(
+            nn.Conv2d(num_blocks * num_features, num_features, kernel_size=1),
+            nn.Conv2d(num_features, num_features, kernel_size=3, padding=1),
+        )
+        self.attention = ChannelAttention(num_features, reduction=reduction, pooled=pooled_attention)
+        self.last = nn.Conv2d(num_features, out_channels, 3, padding=1)
+        if zero_init_last:
+            nn.init.zeros_(self.last.weight)
+            nn.init.zeros_(self.last.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, in_channels, H, W)`` -> ``(B, out_channels, H, W)``."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"RDNDeblur: input must be a torch.Tensor, got {type(x).__name__}.")
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"RDNDeblur: expected input (B, {self.in_channels}, H, W), got shape {tuple(x.shape)}.")
+        f1 = self.shallow1(x)
+        h = self.shallow2(f1)
+        outputs = []
+        for block in self.blocks:
+            h = block(h)
+            outputs.append(h)
+        h = self.fusion(torch.cat(outputs, dim=1)) + f1
+        h = self.attention(h)
+        out = self.last(h)
+        return out + x if self.residual else out

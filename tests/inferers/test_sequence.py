@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from monai_angio.inferers import SequenceInterpolator, dose_reduction_indices, interpolation_times, upsampled_length
+
+
+class Blend(nn.Module):
+    """(1 - t) f0 + t f1, refusing inputs that are not a multiple of ``stride``."""
+
+    def __init__(self, stride: int = 1) -> None:
+        super().__init__()
+        self.stride = stride
+        self.calls: list[tuple[int, ...]] = []
+
+    def forward(self, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        assert f0.shape[-1] % self.stride == 0 and f0.shape[-2] % self.stride == 0
+        self.calls.append(tuple(f0.shape))
+        tt = t[:, :, None, None, None]
+        return (1 - tt) * f0.unsqueeze(1) + tt * f1.unsqueeze(1)
+
+
+def _expected(frames: torch.Tensor, k: int) -> torch.Tensor:
+    out = []
+    for i in range(frames.shape[0] - 1):
+        out.append(frames[i])
+        for t in interpolation_times(k):
+            out.append((1 - t) * frames[i] + t * frames[i + 1])
+    out.append(frames[-1])
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_lengths_values_and_mask(k):
+    frames = torch.rand(5, 1, 16, 20)
+    out, synth = SequenceInterpolator(Blend(), factor=k, batch_size=3, progress=False)(frames)
+    assert out.shape == (upsampled_length(5, k), 1, 16, 20) == (4 * (k + 1) + 1, 1, 16, 20)
+    assert synth.dtype == torch.bool and int(synth.sum()) == 4 * k
+    assert torch.equal(out[~synth], frames)  # acquired frames are kept bit-exact
+    torch.testing.assert_close(out, _expected(frames, k))
+    assert not synth[0] and not synth[-1] and synth[1]
+
+
+def test_three_dimensional_input_and_stride_padding():
+    frames = torch.rand(3, 30, 27)
+    blend = Blend(stride=8)
+    out, _ = SequenceInterpolator(blend, factor=1, progress=False)(frames)
+    assert out.shape == (5, 30, 27)
+    assert all(s[-2] == 32 and s[-1] == 32 for s in blend.calls)
+    torch.testing.assert_close(out[1], 0.5 * (frames[0] + frames[1]))
+
+
+def test_tiling_matches_whole_frame():
+    frames = torch.rand(3, 1, 70, 90)
+    whole, _ = SequenceInterpolator(Blend(), factor=2, progress=False)(frames)
+    blend = Blend(stride=8)
+    tiled, _ = SequenceInterpolator(blend, factor=2, tile_size=32, progress=False)(frames)
+    assert max(s[-1] for s in blend.calls) == 32  # really tiled
+    torch.testing.assert_close(tiled, whole, atol=1e-5, rtol=0)
+
+
+def test_times_and_dose_indices():
+    torch.testing.assert_close(interpolation_times(3), torch.tensor([0.25, 0.5, 0.75]))
+    kept, span = dose_reduction_indices(10, 2)
+    assert kept == [0, 3, 6, 9] and span == 10
+    kept, span = dose_reduction_indices(11, 3)
+    assert kept == [0, 4, 8] and span == 9
+
+
+@pytest.mark.parametrize(
+    "frames, kwargs, err, match",
+    [
+        (torch.rand(1, 1, 8, 8), {"factor": 1}, ValueError, "at least 2 frames"),
+        (torch.full((2, 1, 8, 8), float("nan")), {"factor": 1}, ValueError, "NaN"),
+        (torch.zeros(2, 1, 8, 8, dtype=torch.uint8), {"factor": 1}, TypeError, "floating point"),
+        (torch.rand(2, 8), {"factor": 1}, ValueError, "shape"),
+    ],
+)
+def test_bad_frames(frames, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        SequenceInterpolator(Blend(), progress=False, **kwargs)(frames)
+
+
+@pytest.mark.parametrize("factor", [0, -1, 1.5, True])
+def test_bad_factor(factor):
+    with pytest.raises(ValueError, match="factor"):
+        SequenceInterpolator(Blend(), factor=factor)
+    with pytest.raises(ValueError, match="factor"):
+        dose_reduction_indices(10, factor)
+
+
+def test_too_short_for_dose_reduction():
+    with pytest.raises(ValueError, match="at least 4 frames"):
+        dose_reduction_indices(3, 2)
