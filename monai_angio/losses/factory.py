@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from monai.losses import SSIMLoss
 from torch import nn
 
 from ._utils import check_pair, flatten_frames
@@ -61,6 +60,8 @@ class CombinedLoss(nn.Module):
 
 
 def _ssim(**kw: Any) -> nn.Module:
+    from monai.losses import SSIMLoss  # imported here: monai.losses is slow to import
+
     kw.setdefault("data_range", 1.0)
     return FlattenFrames(SSIMLoss(spatial_dims=2, **kw))
 

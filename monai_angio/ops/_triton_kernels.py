@@ -22,8 +22,11 @@ from torch.autograd.function import once_differentiable
 
 __all__ = ["INTERPRET", "splat_sum", "project_scatter", "adaptive_warp", "correlation"]
 
+# pixels per program; chosen (without a GPU to tune on) so that every kernel compiles for sm_80 in at most ~140
+# registers per thread without spilling
 _BLOCK = 128
-_BLOCK_ADAPTIVE = 64
+_BLOCK_ADAPTIVE_FWD = 64
+_BLOCK_ADAPTIVE_BWD = 32
 _BLOCK_CORR = 32
 
 
@@ -310,64 +313,69 @@ def _adaptive_bwd_kernel(
 # correlation (cost volume)
 # --------------------------------------------------------------------------------------------------------------------
 @triton.jit
-def _corr_setup(offs, m, H, W, D: tl.constexpr, KP: tl.constexpr, SIGN: tl.constexpr):
-    """Indices ``(BLOCK, KP)`` of the pixels displaced by ``SIGN * delta_k`` and their validity."""
-    K: tl.constexpr = (2 * D + 1) * (2 * D + 1)
-    kk = tl.arange(0, KP)
-    dy = kk // (2 * D + 1) - D
-    dx = kk % (2 * D + 1) - D
-    yy = (offs // W)[:, None] + SIGN * dy[None, :]
-    xx = (offs % W)[:, None] + SIGN * dx[None, :]
-    ok = m[:, None] & (kk[None, :] < K) & (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
-    return kk, yy * W + xx, ok, m[:, None] & (kk[None, :] < K)
+def _corr_row(offs, m, H, W, dy, D: tl.constexpr, XP: tl.constexpr, SIGN: tl.constexpr):
+    """For one row ``dy`` of displacements: indices ``(BLOCK, XP)`` of the pixels moved by ``SIGN * (dx, dy)``,
+    ``dx = -D..D``, their validity, and the mask of the real (not padding) ``dx``."""
+    jj = tl.arange(0, XP)
+    yy = (offs // W)[:, None] + SIGN * dy
+    xx = (offs % W)[:, None] + SIGN * (jj[None, :] - D)
+    real = m[:, None] & (jj[None, :] < 2 * D + 1)
+    ok = real & (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
+    return jj, yy * W + xx, ok, real
 
 
 @triton.jit
-def _corr_fwd_kernel(f1_ptr, f2_ptr, out_ptr, C, H, W, inv_c, D: tl.constexpr, KP: tl.constexpr, BLOCK: tl.constexpr):
+def _corr_fwd_kernel(f1_ptr, f2_ptr, out_ptr, C, H, W, D: tl.constexpr, XP: tl.constexpr, BLOCK: tl.constexpr):
     b = tl.program_id(1).to(tl.int64)
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     HW = H * W
     m = offs < HW
-    kk, idx, ok, mk = _corr_setup(offs, m, H, W, D, KP, 1)
-    p1 = f1_ptr + b * C * HW + offs
-    p2 = f2_ptr + b * C * HW + idx
-    acc = tl.zeros([BLOCK, KP], dtype=f1_ptr.dtype.element_ty)
-    for _ in range(C):
-        a = tl.load(p1, mask=m, other=0.0)
-        v = tl.load(p2, mask=ok, other=0.0)
-        acc += a[:, None] * v
-        p1 += HW
-        p2 += HW
     K: tl.constexpr = (2 * D + 1) * (2 * D + 1)
-    tl.store(out_ptr + b * K * HW + kk[None, :] * HW + offs[:, None], acc * inv_c, mask=mk)
+    for r in range(2 * D + 1):  # one row of displacements at a time keeps the accumulator small
+        jj, idx, ok, real = _corr_row(offs, m, H, W, r - D, D, XP, 1)
+        p1 = f1_ptr + b * C * HW + offs
+        p2 = f2_ptr + b * C * HW + idx
+        acc = tl.zeros([BLOCK, XP], dtype=f1_ptr.dtype.element_ty)
+        for _ in range(C):
+            a = tl.load(p1, mask=m, other=0.0)
+            v = tl.load(p2, mask=ok, other=0.0)
+            acc += a[:, None] * v
+            p1 += HW
+            p2 += HW
+        kk = r * (2 * D + 1) + jj
+        tl.store(out_ptr + b * K * HW + kk[None, :] * HW + offs[:, None], acc / C, mask=real)
 
 
 @triton.jit
 def _corr_bwd_kernel(
-    gout_ptr, f1_ptr, f2_ptr, g1_ptr, g2_ptr, C, H, W, inv_c, D: tl.constexpr, KP: tl.constexpr, BLOCK: tl.constexpr
+    gout_ptr, f1_ptr, f2_ptr, g1_ptr, g2_ptr, C, H, W, D: tl.constexpr, XP: tl.constexpr, BLOCK: tl.constexpr
 ):
+    """``grad_f1(p) = sum_k g(k, p) f2(p + d_k) / C``, ``grad_f2(q) = sum_k g(k, q - d_k) f1(q - d_k) / C``;
+    both gathered for the program's own pixels (no atomics), accumulated over the rows of displacements."""
     b = tl.program_id(1).to(tl.int64)
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     HW = H * W
     m = offs < HW
     K: tl.constexpr = (2 * D + 1) * (2 * D + 1)
-    kk, idx_p, ok_p, mk = _corr_setup(offs, m, H, W, D, KP, 1)
-    kk, idx_m, ok_m, mk = _corr_setup(offs, m, H, W, D, KP, -1)
-    gbase = gout_ptr + b * K * HW + kk[None, :] * HW
-    # grad_f1(p) = sum_k g(k, p) f2(p + d_k); grad_f2(q) = sum_k g(k, q - d_k) f1(q - d_k)
-    g_p = tl.load(gbase + offs[:, None], mask=ok_p, other=0.0) * inv_c
-    g_m = tl.load(gbase + idx_m, mask=ok_m, other=0.0) * inv_c
-    p2 = f2_ptr + b * C * HW + idx_p
-    p1 = f1_ptr + b * C * HW + idx_m
-    o1 = g1_ptr + b * C * HW + offs
-    o2 = g2_ptr + b * C * HW + offs
-    for _ in range(C):
-        tl.store(o1, tl.sum(g_p * tl.load(p2, mask=ok_p, other=0.0), axis=1), mask=m)
-        tl.store(o2, tl.sum(g_m * tl.load(p1, mask=ok_m, other=0.0), axis=1), mask=m)
-        p1 += HW
-        p2 += HW
-        o1 += HW
-        o2 += HW
+    for r in range(2 * D + 1):
+        jj, idx_p, ok_p, real = _corr_row(offs, m, H, W, r - D, D, XP, 1)
+        jj, idx_m, ok_m, real = _corr_row(offs, m, H, W, r - D, D, XP, -1)
+        gbase = gout_ptr + b * K * HW + (r * (2 * D + 1) + jj)[None, :] * HW
+        g_p = tl.load(gbase + offs[:, None], mask=ok_p, other=0.0) / C
+        g_m = tl.load(gbase + idx_m, mask=ok_m, other=0.0) / C
+        p2 = f2_ptr + b * C * HW + idx_p
+        p1 = f1_ptr + b * C * HW + idx_m
+        o1 = g1_ptr + b * C * HW + offs
+        o2 = g2_ptr + b * C * HW + offs
+        for _ in range(C):
+            s1 = tl.sum(g_p * tl.load(p2, mask=ok_p, other=0.0), axis=1)
+            s2 = tl.sum(g_m * tl.load(p1, mask=ok_m, other=0.0), axis=1)
+            tl.store(o1, tl.load(o1, mask=m, other=0.0) + s1, mask=m)
+            tl.store(o2, tl.load(o2, mask=m, other=0.0) + s2, mask=m)
+            p1 += HW
+            p2 += HW
+            o1 += HW
+            o2 += HW
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -460,7 +468,9 @@ class _AdaptiveWarp(torch.autograd.Function):
         out = torch.empty_like(x)
         if out.numel() > 0:
             with _device(x):
-                _adaptive_fwd_kernel[_grid(b, h * w, _BLOCK_ADAPTIVE)](x, f, k, out, c, h, w, BLOCK=_BLOCK_ADAPTIVE)
+                _adaptive_fwd_kernel[_grid(b, h * w, _BLOCK_ADAPTIVE_FWD)](
+                    x, f, k, out, c, h, w, BLOCK=_BLOCK_ADAPTIVE_FWD
+                )
         ctx.save_for_backward(x, f, k)
         ctx.dtypes = (image.dtype, flow.dtype, kernel.dtype)
         return out.to(image.dtype)
@@ -476,8 +486,8 @@ class _AdaptiveWarp(torch.autograd.Function):
         gf, gk = torch.empty_like(f), torch.empty_like(k)
         if x.numel() > 0:
             with _device(x):
-                _adaptive_bwd_kernel[_grid(b, h * w, _BLOCK_ADAPTIVE)](
-                    g, x, f, k, gx, gf, gk, c, h, w, NEED_IMG=need_img, BLOCK=_BLOCK_ADAPTIVE
+                _adaptive_bwd_kernel[_grid(b, h * w, _BLOCK_ADAPTIVE_BWD)](
+                    g, x, f, k, gx, gf, gk, c, h, w, NEED_IMG=need_img, BLOCK=_BLOCK_ADAPTIVE_BWD
                 )
         return (gx.to(ctx.dtypes[0]) if need_img else None, gf.to(ctx.dtypes[1]), gk.to(ctx.dtypes[2]))
 
@@ -490,10 +500,10 @@ class _Correlation(torch.autograd.Function):
         b, c, h, w = a.shape
         d = max_displacement
         out = a.new_zeros(b, (2 * d + 1) ** 2, h, w)
-        kp = triton.next_power_of_2((2 * d + 1) ** 2)
+        xp = triton.next_power_of_2(2 * d + 1)
         if out.numel() > 0 and c > 0:
             with _device(a):
-                _corr_fwd_kernel[_grid(b, h * w, _BLOCK_CORR)](a, v, out, c, h, w, 1.0 / c, D=d, KP=kp, BLOCK=_BLOCK_CORR)
+                _corr_fwd_kernel[_grid(b, h * w, _BLOCK_CORR)](a, v, out, c, h, w, D=d, XP=xp, BLOCK=_BLOCK_CORR)
         ctx.save_for_backward(a, v)
         ctx.d = d
         ctx.dtypes = (feat1.dtype, feat2.dtype)
@@ -506,13 +516,11 @@ class _Correlation(torch.autograd.Function):
         g = _prep(grad_out, a.dtype)
         b, c, h, w = a.shape
         d = ctx.d
-        kp = triton.next_power_of_2((2 * d + 1) ** 2)
+        xp = triton.next_power_of_2(2 * d + 1)
         g1, g2 = torch.zeros_like(a), torch.zeros_like(v)
         if a.numel() > 0:
             with _device(a):
-                _corr_bwd_kernel[_grid(b, h * w, _BLOCK_CORR)](
-                    g, a, v, g1, g2, c, h, w, 1.0 / c, D=d, KP=kp, BLOCK=_BLOCK_CORR
-                )
+                _corr_bwd_kernel[_grid(b, h * w, _BLOCK_CORR)](g, a, v, g1, g2, c, h, w, D=d, XP=xp, BLOCK=_BLOCK_CORR)
         return g1.to(ctx.dtypes[0]), g2.to(ctx.dtypes[1]), None
 
 
@@ -527,7 +535,7 @@ def project_scatter(flow: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 
 def adaptive_warp(image: torch.Tensor, flow: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """DAIN adaptive warping of ``image`` ``(B, C, H, W)`` with ``flow`` ``(B, 2, H, W)``, ``kernel`` ``(B, 16, H, W)``."""
+    """DAIN adaptive warping: ``image`` ``(B, C, H, W)``, ``flow`` ``(B, 2, H, W)``, ``kernel`` ``(B, 16, H, W)``."""
     return _AdaptiveWarp.apply(image, flow, kernel)
 
 

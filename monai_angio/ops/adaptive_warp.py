@@ -55,9 +55,7 @@ def adaptive_warp_reference(image: torch.Tensor, flow: torch.Tensor, kernel: tor
     return out.reshape(b, c, h, w)
 
 
-def adaptive_warp(
-    image: torch.Tensor, flow: torch.Tensor, kernel: torch.Tensor, backend: str = "auto"
-) -> torch.Tensor:
+def adaptive_warp(image: torch.Tensor, flow: torch.Tensor, kernel: torch.Tensor, backend: str = "auto") -> torch.Tensor:
     """DAIN adaptive warping: combine a learned 4 x 4 kernel per pixel with bilinear weights (module docstring).
 
     Args:

@@ -37,7 +37,8 @@ def check_image_flow(
         raise ValueError(f"{name}: flow must have 2 channels (x, y), got shape {tuple(flow.shape)}.")
     if image.shape[0] != flow.shape[0] or image.shape[2:] != flow.shape[2:]:
         raise ValueError(
-            f"{name}: {image_label} {tuple(image.shape)} and flow {tuple(flow.shape)} must share batch and spatial size."
+            f"{name}: {image_label} {tuple(image.shape)} and flow {tuple(flow.shape)} must share batch and spatial "
+            "size."
         )
     if image.device != flow.device:
         raise ValueError(f"{name}: {image_label} on {image.device} but flow on {flow.device}.")

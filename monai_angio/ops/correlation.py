@@ -21,7 +21,9 @@ def correlation_reference(feat1: torch.Tensor, feat2: torch.Tensor, max_displace
     d = max_displacement
     padded = F.pad(feat2, (d, d, d, d))
     planes = [
-        (feat1 * padded[:, :, dy : dy + h, dx : dx + w]).mean(dim=1) for dy in range(2 * d + 1) for dx in range(2 * d + 1)
+        (feat1 * padded[:, :, dy : dy + h, dx : dx + w]).mean(dim=1)
+        for dy in range(2 * d + 1)
+        for dx in range(2 * d + 1)
     ]
     return torch.stack(planes, dim=1)
 

@@ -98,7 +98,9 @@ def forward_splat(
         if weight is None:
             raise ValueError(f"forward_splat: mode {mode!r} needs a weight (metric) tensor of shape (B, 1, H, W).")
         if not isinstance(weight, torch.Tensor) or not weight.is_floating_point():
-            raise TypeError(f"forward_splat: weight must be a floating-point torch.Tensor, got {type(weight).__name__}.")
+            raise TypeError(
+                f"forward_splat: weight must be a floating-point torch.Tensor, got {type(weight).__name__}."
+            )
         expected = (values.shape[0], 1, *values.shape[2:])
         if tuple(weight.shape) != expected:
             raise ValueError(f"forward_splat: weight must have shape {expected}, got {tuple(weight.shape)}.")

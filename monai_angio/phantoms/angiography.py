@@ -85,7 +85,9 @@ def _field(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, cells: float)
     grid = rng.standard_normal((gh, gw)).astype(np.float32)
     mx = np.broadcast_to(((x - ox) * cells).astype(np.float32)[None, :], (len(y), len(x)))
     my = np.broadcast_to(((y - oy) * cells).astype(np.float32)[:, None], (len(y), len(x)))
-    return cv2.remap(grid, np.ascontiguousarray(mx), np.ascontiguousarray(my), cv2.INTER_CUBIC, None, cv2.BORDER_REFLECT)
+    return cv2.remap(
+        grid, np.ascontiguousarray(mx), np.ascontiguousarray(my), cv2.INTER_CUBIC, None, cv2.BORDER_REFLECT
+    )
 
 
 def _chord(rho2: np.ndarray, radius: float) -> np.ndarray:
@@ -240,7 +242,9 @@ class AngiographyPhantom:
         if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size):
             raise TypeError(f"AngiographyPhantom: size must hold integers, got {size!r}.")
         if not all(_MIN_SIZE <= int(s) <= _MAX_SIZE for s in size):
-            raise ValueError(f"AngiographyPhantom: each side of size must be in [{_MIN_SIZE}, {_MAX_SIZE}], got {size}.")
+            raise ValueError(
+                f"AngiographyPhantom: each side of size must be in [{_MIN_SIZE}, {_MAX_SIZE}], got {size}."
+            )
         if isinstance(num_frames, bool) or not isinstance(num_frames, (int, np.integer)) or num_frames < 1:
             raise ValueError(f"AngiographyPhantom: num_frames must be a positive integer, got {num_frames!r}.")
         if mode not in _MODES:
@@ -292,7 +296,9 @@ class AngiographyPhantom:
         self.bolus_transit_ms = (
             0.25 * duration if bolus_transit_ms is None else _check_positive("bolus_transit_ms", bolus_transit_ms)
         )
-        self.bolus_peak_ms = 0.22 * duration if bolus_peak_ms is None else _check_positive("bolus_peak_ms", bolus_peak_ms)
+        self.bolus_peak_ms = (
+            0.22 * duration if bolus_peak_ms is None else _check_positive("bolus_peak_ms", bolus_peak_ms)
+        )
         if cardiac_phase0 is not None and not (math.isfinite(cardiac_phase0) and 0.0 <= cardiac_phase0 < 1.0):
             raise ValueError(f"AngiographyPhantom: cardiac_phase0 must be in [0, 1), got {cardiac_phase0}.")
         self.mask_averaging = int(mask_averaging)

@@ -39,3 +39,9 @@ def test_errors():
         CharbonnierLoss(reduction="max")
     with pytest.raises(ValueError):
         CharbonnierLoss()(torch.rand(2, 3), torch.rand(3, 2))
+
+
+def test_gradcheck():
+    x = torch.rand(2, 5, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(2, 5, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda a: charbonnier_loss(a, y, eps=0.01), (x,))

@@ -60,3 +60,9 @@ def test_errors():
         LaplacianPyramidLoss()(torch.rand(4, 4), torch.rand(4, 4))
     with pytest.raises(ValueError):
         laplacian_pyramid(torch.rand(1, 8, 8))
+
+
+def test_gradcheck():
+    x = torch.rand(1, 1, 7, 6, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(1, 1, 7, 6, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda a: LaplacianPyramidLoss(levels=3)(a, y), (x,))

@@ -68,7 +68,9 @@ def test_time_per_batch_element() -> None:
     t = torch.tensor([0.25, 0.75], dtype=torch.float64)
     out = depth_aware_flow_projection(flow, depth, t[:, None])
     for i in range(2):
-        torch.testing.assert_close(out[i : i + 1], depth_aware_flow_projection(flow[i : i + 1], depth[i : i + 1], float(t[i])))
+        torch.testing.assert_close(
+            out[i : i + 1], depth_aware_flow_projection(flow[i : i + 1], depth[i : i + 1], float(t[i]))
+        )
     torch.testing.assert_close(DepthAwareFlowProjection()(flow, depth, t), out)
 
 

@@ -101,7 +101,9 @@ def test_gradcheck(mode: str) -> None:
 
 def test_module_matches_function() -> None:
     values, flow, metric = _rand(1, 2, 4, 5), _rand(1, 2, 4, 5, seed=1) * 2, _rand(1, 1, 4, 5, seed=2)
-    torch.testing.assert_close(ForwardSplat("softmax")(values, flow, metric), forward_splat(values, flow, metric, "softmax"))
+    torch.testing.assert_close(
+        ForwardSplat("softmax")(values, flow, metric), forward_splat(values, flow, metric, "softmax")
+    )
 
 
 def test_float32_and_float64_flow() -> None:

@@ -254,3 +254,9 @@ def test_rand_focal_spot_blurd_prob_zero_and_keys():
         RandFocalSpotBlurd(keys=("a", "b"), output_key="blurred")
     with pytest.raises(KeyError):
         RandFocalSpotBlurd(keys="missing")(data)
+
+
+def test_apply_kernel_gradcheck():
+    kernel = focal_spot_kernel(1.0, "line_focus", sod_mm=500, sid_mm=1000, pixel_spacing_mm=0.5)
+    x = torch.rand(1, 6, 7, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a: apply_kernel(a, kernel), (x,))
