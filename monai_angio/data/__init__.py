@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monai_angio.data.most_dsa import MoStDSADataset
 from monai_angio.data.tuples import (
     CineEvalTuples,
     CineTupleDataset,
@@ -14,6 +15,7 @@ from monai_angio.data.tuples import (
 )
 
 __all__ = [
+    "MoStDSADataset",
     "CineTupleDataset",
     "CineEvalTuples",
     "cine_tuple_dataset",

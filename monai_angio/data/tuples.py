@@ -201,7 +201,12 @@ class CineTupleDataset(Randomizable, Dataset):
         index = int(self.R.choice(len(self.cines), p=self.weights))
         first, stop = self.frame_ranges[index]
         start, gap = draw_tuple_position(
-            self.R, stop - first, self.num_targets, self.max_gap, self.fixed_gap, describe_source(self.cines[index].meta)
+            self.R,
+            stop - first,
+            self.num_targets,
+            self.max_gap,
+            self.fixed_gap,
+            describe_source(self.cines[index].meta),
         )
         return index, first + start, gap
 

@@ -1,1 +1,46 @@
-"""monai_angio.io."""
+"""Readers and writers: DICOM cines and series, image folders, TIFF, video, CREMI HDF5, NIfTI, MoSt-DSA layout.
+
+Every reader returns ``(frames, meta)``: frames ``(T, H, W)`` (or ``(T, H, W, 3)`` colour) with the stored dtype
+kept, and a meta dict with the keys listed in :func:`load_sequence`.
+"""
+
+from __future__ import annotations
+
+from monai_angio.io.dicom import is_dicom_file, read_dicom, read_dicom_series
+from monai_angio.io.dicom_writer import write_dicom_cine
+from monai_angio.io.hdf5 import read_hdf5
+from monai_angio.io.image_folder import read_image, read_image_folder, write_frames, write_png
+from monai_angio.io.load import describe, detect_format, load_sequence
+from monai_angio.io.most_dsa import (
+    load_most_dsa_item,
+    read_most_dsa_list,
+    read_most_dsa_sequence,
+    write_most_dsa_lists,
+    write_most_dsa_sequence,
+)
+from monai_angio.io.nifti import read_nifti
+from monai_angio.io.tiff import read_tiff
+from monai_angio.io.video import read_video
+
+__all__ = [
+    "load_sequence",
+    "describe",
+    "detect_format",
+    "is_dicom_file",
+    "read_dicom",
+    "read_dicom_series",
+    "write_dicom_cine",
+    "read_image",
+    "read_image_folder",
+    "read_tiff",
+    "read_video",
+    "read_hdf5",
+    "read_nifti",
+    "write_frames",
+    "write_png",
+    "read_most_dsa_list",
+    "read_most_dsa_sequence",
+    "load_most_dsa_item",
+    "write_most_dsa_sequence",
+    "write_most_dsa_lists",
+]

@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "frame_times_from_interval",
     "to_numpy",
     "check_integer_frames",
+    "rescaled_dtype",
 ]
 
 #: ITU-R BT.601 luma weights (R, G, B): the Y of DICOM ``YBR_FULL``.
@@ -158,6 +159,16 @@ def check_integer_frames(frames: np.ndarray, bits_stored: int, name: str, out_dt
     return frames.astype(out_dtype, copy=False)
 
 
-def as_index_list(values: Sequence[int]) -> list[int]:
-    """Return ``values`` as a list of Python ints."""
-    return [int(v) for v in values]
+def rescaled_dtype(values: np.ndarray, stored: np.dtype) -> np.dtype:
+    """Smallest sensible dtype for rescaled ``values``: the stored one when it fits, float32 when non-integer."""
+    if values.size == 0:
+        return np.dtype(stored)
+    if np.issubdtype(stored, np.floating) or not np.all(values == np.rint(values)):
+        return np.dtype(np.float32)
+    lo, hi = float(values.min()), float(values.max())
+    candidates = [stored] + ([np.uint8, np.uint16, np.uint32] if lo >= 0 else []) + [np.int16, np.int32]
+    for dt in candidates:
+        info = np.iinfo(dt) if np.issubdtype(dt, np.integer) else None
+        if info is not None and info.min <= lo and hi <= info.max:
+            return np.dtype(dt)
+    return np.dtype(np.float32)

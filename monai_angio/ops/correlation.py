@@ -15,17 +15,56 @@ from ._backend import resolve_backend, triton_kernels
 __all__ = ["correlation", "Correlation"]
 
 
+def _displacements(d: int) -> list[tuple[int, int, int]]:
+    """``(k, dy + d, dx + d)`` for every displacement, in channel order."""
+    return [(k, k // (2 * d + 1), k % (2 * d + 1)) for k in range((2 * d + 1) ** 2)]
+
+
+def _row_chunks(feat: torch.Tensor) -> list[tuple[int, int]]:
+    """Row ranges processed together: the whole image on GPUs; on CPUs ~1 MiB of ``feat``, which stays in cache
+    across the displacements (about 8x faster than whole images at 512² and C = 64)."""
+    _, c, h, w = feat.shape
+    rows = h if feat.device.type != "cpu" else max(1, (1 << 18) // max(1, c * w))
+    return [(y0, min(h, y0 + rows)) for y0 in range(0, h, rows)]
+
+
+class _CorrelationReference(torch.autograd.Function):
+    """Reference with a hand-written backward (autograd through the slices of ``feat2`` is ~15x slower)."""
+
+    @staticmethod
+    def forward(ctx, feat1: torch.Tensor, feat2: torch.Tensor, d: int) -> torch.Tensor:
+        ctx.save_for_backward(feat1, feat2)
+        ctx.d = d
+        b, _, h, w = feat1.shape
+        padded = F.pad(feat2, (d, d, d, d))
+        out = feat1.new_empty(b, (2 * d + 1) ** 2, h, w)
+        for y0, y1 in _row_chunks(feat1):
+            f1 = feat1[:, :, y0:y1]
+            for k, y, x in _displacements(d):
+                out[:, k, y0:y1] = (f1 * padded[:, :, y0 + y : y1 + y, x : x + w]).mean(dim=1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, None]:
+        feat1, feat2 = ctx.saved_tensors
+        d = ctx.d
+        b, c, h, w = feat1.shape
+        g = grad_out / c
+        grad1 = torch.zeros_like(feat1)
+        grad2 = feat2.new_zeros(b, c, h + 2 * d, w + 2 * d)
+        padded = F.pad(feat2, (d, d, d, d))
+        for y0, y1 in _row_chunks(feat1):
+            f1, g1 = feat1[:, :, y0:y1], grad1[:, :, y0:y1]
+            for k, y, x in _displacements(d):
+                gk = g[:, k : k + 1, y0:y1]
+                g1.addcmul_(gk, padded[:, :, y0 + y : y1 + y, x : x + w])
+                grad2[:, :, y0 + y : y1 + y, x : x + w].addcmul_(gk, f1)
+        return grad1, grad2[:, :, d : d + h, d : d + w], None
+
+
 def correlation_reference(feat1: torch.Tensor, feat2: torch.Tensor, max_displacement: int) -> torch.Tensor:
-    """PyTorch reference of :func:`correlation`: one product and channel mean per displacement."""
-    _, _, h, w = feat1.shape
-    d = max_displacement
-    padded = F.pad(feat2, (d, d, d, d))
-    planes = [
-        (feat1 * padded[:, :, dy : dy + h, dx : dx + w]).mean(dim=1)
-        for dy in range(2 * d + 1)
-        for dx in range(2 * d + 1)
-    ]
-    return torch.stack(planes, dim=1)
+    """PyTorch reference of :func:`correlation`: one product and channel mean per displacement (and in backward)."""
+    return _CorrelationReference.apply(feat1, feat2, max_displacement)
 
 
 def _check(feat1: torch.Tensor, feat2: torch.Tensor, max_displacement: int) -> None:

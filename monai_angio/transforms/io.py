@@ -40,7 +40,9 @@ class LoadSequenced(MapTransform):
         for key in self.key_iterator(d):
             path = d[key]
             if not isinstance(path, (str, os.PathLike)):
-                raise TypeError(f"LoadSequenced: key '{key}' must hold a file or folder path, got {type(path).__name__}.")
+                raise TypeError(
+                    f"LoadSequenced: key '{key}' must hold a file or folder path, got {type(path).__name__}."
+                )
             frames, meta = load_sequence(path, luminance=self.luminance)
             d[key] = sequence_to_metatensor(frames, meta)
         return d

@@ -115,7 +115,9 @@ def test_cine_tuple_dataset_determinism_and_transform_seeding():
         assert x["frame0"].shape == (1, 6, 6) and x["target"].shape == (2, 6, 6)
         assert torch.equal(x["frame0"].as_tensor(), y["frame0"].as_tensor())
         assert torch.equal(x["tuple_indices"], y["tuple_indices"])
-    assert any(not torch.equal(x["frame0"].as_tensor(), z["frame0"].as_tensor()) for x, z in zip(items_a, items_c))
+    assert any(
+        not torch.equal(x["frame0"].as_tensor(), z["frame0"].as_tensor()) for x, z in zip(items_a, items_c, strict=True)
+    )
     reversed_any = any(int(x["tuple_indices"][0]) > int(x["tuple_indices"][-1]) for x in items_a)
     assert reversed_any  # the transform ran (temporal reversal drawn at least once)
 
@@ -193,3 +195,23 @@ def test_phantom_cines_and_dataset():
     np.testing.assert_allclose(item["target"][0].numpy(), cines[item["cine_index"]][idx[1]])
     with pytest.raises(ValueError, match="count"):
         phantom_cines(0, **kwargs)
+
+
+def test_cine_tuple_dataset_from_real_dicom_path():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xa_dicom" / "phantom_xa_IM8.dcm"
+    if not path.is_file():
+        pytest.skip(f"real XA DICOM not found: {path}")
+    from monai_angio.io import load_sequence
+
+    frames, meta = load_sequence(path, luminance=True)
+    ds = cine_tuple_dataset([path], num_targets=2, samples_per_epoch=3, max_gap=2, seed=0)
+    for i in range(len(ds)):
+        item = ds[i]
+        idx = item["tuple_indices"].tolist()
+        scale = 2 ** meta["bits_stored"] - 1
+        np.testing.assert_allclose(item["frame0"][0].numpy(), frames[idx[0]] / scale, rtol=1e-6)
+        np.testing.assert_allclose(item["target"].numpy(), frames[idx[1:-1]] / scale, rtol=1e-6)
+        assert item["frame0"].meta["modality"] == "XA"
+        assert item["target"].meta["filename_or_obj"] == str(path)

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import torch
 
 from monai_angio.ops import Correlation, correlation
+
+# the function shadows its module's name in monai_angio.ops
+corr_module = importlib.import_module("monai_angio.ops.correlation")
 
 
 def _rand(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
@@ -44,6 +49,18 @@ def test_gradcheck() -> None:
     f1 = _rand(1, 2, 3, 4, seed=4).requires_grad_(True)
     f2 = _rand(1, 2, 3, 4, seed=5).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda a, b: correlation(a, b, 1), (f1, f2))
+    # the reference has a hand-written backward: check that it is differentiable too
+    assert torch.autograd.gradgradcheck(lambda a, b: correlation(a, b, 1), (f1, f2))
+
+
+def test_row_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # on the CPU the reference works on bands of rows; force one-row bands on a tiny input
+    monkeypatch.setattr(corr_module, "_row_chunks", lambda feat: [(y, y + 1) for y in range(feat.shape[2])])
+    f1 = _rand(1, 2, 4, 5, seed=8).requires_grad_(True)
+    f2 = _rand(1, 2, 4, 5, seed=9).requires_grad_(True)
+    torch.testing.assert_close(correlation(f1, f2, 2), _naive(f1.detach(), f2.detach(), 2))
+    assert torch.autograd.gradcheck(lambda a, b: correlation(a, b, 2), (f1, f2))
+    assert torch.autograd.gradgradcheck(lambda a, b: correlation(a, b, 1), (f1, f2))
 
 
 def test_module() -> None:
