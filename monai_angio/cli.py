@@ -84,17 +84,18 @@ def _dicom_reference(path: str | Path, meta: dict[str, Any]) -> str | None:
 class AngioCLI:
     """monai-angio: X-ray angiography dose reduction and image quality with MONAI."""
 
-    def info(self, path: str) -> dict[str, Any]:
+    def info(self, path: str) -> None:
         """What a file or folder holds: format, modality, frames, size, bit depth, frame rate."""
         from monai_angio.io import describe
 
-        return describe(path)
+        for key, value in describe(path).items():
+            print(f"{key:<28}{value}")
 
-    def methods(self) -> list[str]:
+    def methods(self) -> None:
         """Interpolation methods available here (baselines and installed interpolation bundles)."""
         from monai_angio.inferers.methods import available_methods
 
-        return available_methods()
+        print("\n".join(available_methods()))
 
     def interpolate(
         self,
@@ -105,7 +106,7 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
-    ) -> str:
+    ) -> None:
         """Synthesize FACTOR frames between every two frames of INPUT and write the new cine to OUTPUT.
 
         Args:
@@ -139,7 +140,6 @@ class AngioCLI:
             reference=_dicom_reference(input, meta),
         )
         print(f"{frames.shape[0]} acquired + {int(synthesized.sum())} synthesized frames -> {written}")
-        return str(written)
 
     def dose_reduction(
         self,
@@ -150,7 +150,7 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> None:
         """Keep every (FACTOR+1)-th frame of a real cine, synthesize the others, compare them with the real ones.
 
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
@@ -160,13 +160,28 @@ class AngioCLI:
         from monai_angio.inferers.methods import get_interpolator
 
         frames, meta = load_cine(input)
-        summary = _dose_reduction(frames, meta, get_interpolator(method, device), method, factor, Path(report),
-                                  batch_size, tile_size, reference=_dicom_reference(input, meta))
+        summary = _dose_reduction(
+            frames,
+            meta,
+            get_interpolator(method, device),
+            method,
+            factor,
+            Path(report),
+            batch_size,
+            tile_size,
+            reference=_dicom_reference(input, meta),
+        )
         _print_summary([summary])
-        return summary
+        print(f"report in {Path(report).resolve()}")
 
-    def demo(self, output_dir: str = "monai_angio_demo", factor: int = 2, num_frames: int = 41, size: int = 256,
-             seed: int = 0) -> str:
+    def demo(
+        self,
+        output_dir: str = "monai_angio_demo",
+        factor: int = 2,
+        num_frames: int = 41,
+        size: int = 256,
+        seed: int = 0,
+    ) -> None:
         """Dose-reduction study on the built-in digital angiography phantom with every available method.
 
         Writes the phantom cine (``phantom_xa.dcm``), one report folder per method and the best method's
@@ -177,29 +192,53 @@ class AngioCLI:
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        phantom = AngiographyPhantom(size=(size, size), num_frames=num_frames, frame_rate=15.0, mode="coronary",
-                                     heart_rate_bpm=75.0, seed=seed)
+        phantom = AngiographyPhantom(
+            size=(size, size), num_frames=num_frames, frame_rate=15.0, mode="coronary", heart_rate_bpm=75.0, seed=seed
+        )
         data, meta = phantom.generate()
         bits = meta["bits_stored"]
         from monai_angio.transforms import scale_bit_depth
 
         frames = torch.from_numpy(scale_bit_depth(data, bits)).unsqueeze(1)
-        cine = save_cine(out / "phantom_xa.dcm", frames, bits, method="monai-angio digital phantom",
-                         frame_time_ms=meta["frame_time_ms"])
+        cine = save_cine(
+            out / "phantom_xa.dcm",
+            frames,
+            bits,
+            method="monai-angio digital phantom",
+            frame_time_ms=meta["frame_time_ms"],
+        )
         print(f"phantom cine: {num_frames} frames {size}x{size}, {bits}-bit -> {cine}")
         summaries = []
         for method in available_methods():
-            summaries.append(_dose_reduction(frames, meta, get_interpolator(method), method, factor,
-                                             out / f"report_{method}", 4, None, reference=str(cine)))
+            summaries.append(
+                _dose_reduction(
+                    frames,
+                    meta,
+                    get_interpolator(method),
+                    method,
+                    factor,
+                    out / f"report_{method}",
+                    4,
+                    None,
+                    reference=str(cine),
+                )
+            )
         _print_summary(summaries)
         (out / "summary.json").write_text(json.dumps(summaries, indent=2))
         print(f"reports in {out.resolve()}")
-        return str(out)
 
 
-def _dose_reduction(frames: torch.Tensor, meta: dict[str, Any], interpolator: torch.nn.Module, method: str,
-                    factor: int, report_dir: Path, batch_size: int, tile_size: int | None,
-                    reference: str | None) -> dict[str, Any]:
+def _dose_reduction(
+    frames: torch.Tensor,
+    meta: dict[str, Any],
+    interpolator: torch.nn.Module,
+    method: str,
+    factor: int,
+    report_dir: Path,
+    batch_size: int,
+    tile_size: int | None,
+    reference: str | None,
+) -> dict[str, Any]:
     from monai_angio.inferers import dose_reduction_study
     from monai_angio.metrics import side_by_side_png
 
@@ -218,12 +257,24 @@ def _dose_reduction(frames: torch.Tensor, meta: dict[str, Any], interpolator: to
     synthesized_idx = result.synthesized.nonzero().flatten()
     idx = int(synthesized_idx[len(synthesized_idx) // 2])  # a synthesized frame from the middle of the cine
     real, synth = result.reference[idx, 0].numpy(), result.reconstructed[idx, 0].numpy()
-    side_by_side_png(report_dir / "example.png", [real, synth, np.abs(real - synth)],
-                     [f"real frame {idx}", f"{method} (synthesized)", "|difference|"])
+    diff = np.abs(real - synth)
+    gain = max(1.0, float(np.floor((real.max() - real.min()) / max(float(diff.max()), 1e-6))))
+    side_by_side_png(
+        report_dir / "example.png",
+        [real, synth, real.min() + gain * diff],
+        [f"real frame {idx}", f"{method} (synthesized)", f"|difference| x{gain:.0f}"],
+    )
     ft = meta.get("frame_time_ms")
-    save_cine(report_dir / "reconstructed.dcm", result.reconstructed, meta["bits_stored"],
-              synthesized=result.synthesized, method=method, factor=factor,
-              frame_time_ms=ft, reference=reference)
+    save_cine(
+        report_dir / "reconstructed.dcm",
+        result.reconstructed,
+        meta["bits_stored"],
+        synthesized=result.synthesized,
+        method=method,
+        factor=factor,
+        frame_time_ms=ft,
+        reference=reference,
+    )
     return summary
 
 
@@ -232,8 +283,10 @@ def _print_summary(summaries: list[dict[str, Any]]) -> None:
     for s in summaries:
         psnr = f"{s['psnr_mean']:.2f} ± {s['psnr_std']:.2f}" if s.get("psnr_mean") is not None else "n/a"
         ssim = f"{s['ssim_mean']:.4f} ± {s['ssim_std']:.4f}" if s.get("ssim_mean") is not None else "n/a"
-        print(f"{s['method']:<28}{s['factor']:>3}{100 * s['dose_saved']:>11.0f}%{psnr:>16}{ssim:>16}"
-              f"{s['ms_per_synthesized_frame']:>10.1f}")
+        print(
+            f"{s['method']:<28}{s['factor']:>3}{100 * s['dose_saved']:>11.0f}%{psnr:>16}{ssim:>16}"
+            f"{s['ms_per_synthesized_frame']:>10.1f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

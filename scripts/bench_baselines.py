@@ -40,10 +40,16 @@ def datasets(phantom_size: int, phantom_frames: int) -> dict[str, torch.Tensor]:
         print(f"{DSA} not found: real-data rows skipped")
     for seed in (1, 2):
         data, meta = AngiographyPhantom(
-            size=(phantom_size, phantom_size), num_frames=phantom_frames, frame_rate=15.0, mode="coronary",
-            heart_rate_bpm=75.0, seed=seed,
+            size=(phantom_size, phantom_size),
+            num_frames=phantom_frames,
+            frame_rate=15.0,
+            mode="coronary",
+            heart_rate_bpm=75.0,
+            seed=seed,
         ).generate()
-        sets[f"phantom coronary seed {seed}"] = torch.from_numpy(scale_bit_depth(data, meta["bits_stored"])).unsqueeze(1)
+        sets[f"phantom coronary seed {seed}"] = torch.from_numpy(scale_bit_depth(data, meta["bits_stored"])).unsqueeze(
+            1
+        )
     return sets
 
 
@@ -71,14 +77,28 @@ def main() -> None:
             for method in BASELINES:
                 res = dose_reduction_study(cine, get_baseline(method), factor, progress=False)
                 s = res.report.summary()
-                rows.append({"data": name, "factor": factor, "method": method, "frames": s["synthesized"],
-                             "psnr_mean": s["psnr_mean"], "psnr_std": s["psnr_std"], "ssim_mean": s["ssim_mean"],
-                             "ssim_std": s["ssim_std"], "ie_mean": s["ie_mean"]})
+                rows.append(
+                    {
+                        "data": name,
+                        "factor": factor,
+                        "method": method,
+                        "frames": s["synthesized"],
+                        "psnr_mean": s["psnr_mean"],
+                        "psnr_std": s["psnr_std"],
+                        "ssim_mean": s["ssim_mean"],
+                        "ssim_std": s["ssim_std"],
+                        "ie_mean": s["ie_mean"],
+                    }
+                )
                 print(rows[-1])
     timing = {m: speed(m) for m in BASELINES}
-    result = {"command": "python scripts/bench_baselines.py", "machine": f"{platform.processor() or platform.machine()}, "
-              f"{torch.get_num_threads()} threads, torch {torch.__version__}", "quality": rows,
-              "ms_per_frame_512": timing}
+    result = {
+        "command": "python scripts/bench_baselines.py",
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}",
+        "quality": rows,
+        "ms_per_frame_512": timing,
+    }
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,9 +108,11 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['data']} | {r['factor']} | {100 * r['factor'] / (r['factor'] + 1):.0f} % | {r['method']} | "
-                     f"{r['frames']} | {r['psnr_mean']:.2f} ± {r['psnr_std']:.2f} | {r['ssim_mean']:.4f} ± "
-                     f"{r['ssim_std']:.4f} | {r['ie_mean']:.2f} |")
+        lines.append(
+            f"| {r['data']} | {r['factor']} | {100 * r['factor'] / (r['factor'] + 1):.0f} % | {r['method']} | "
+            f"{r['frames']} | {r['psnr_mean']:.2f} ± {r['psnr_std']:.2f} | {r['ssim_mean']:.4f} ± "
+            f"{r['ssim_std']:.4f} | {r['ie_mean']:.2f} |"
+        )
     lines += ["", "| method | ms per synthesized frame, 512², K = 3, batch 1 |", "|---|---|"]
     lines += [f"| {m} | {t:.1f} |" for m, t in timing.items()]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")

@@ -87,7 +87,9 @@ class SequenceInterpolator:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         stride = int(getattr(interpolator, "stride", 1))
         if tile_size is not None and (tile_size < stride or tile_size % stride):
-            raise ValueError(f"tile_size must be a positive multiple of the interpolator stride {stride}, got {tile_size}.")
+            raise ValueError(
+                f"tile_size must be a positive multiple of the interpolator stride {stride}, got {tile_size}."
+            )
         if not 0.0 <= tile_overlap < 1.0:
             raise ValueError(f"tile_overlap must be in [0, 1), got {tile_overlap}.")
         self.interpolator = interpolator

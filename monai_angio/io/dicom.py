@@ -406,11 +406,13 @@ def read_dicom(path: str | os.PathLike, *, luminance: bool = False) -> tuple[np.
     n = frames.shape[0]
     check_finite(frames, path)
     source_pi = (meta["source_photometric_interpretation"] or "").upper()
+    source_colour = meta["samples_per_pixel"] == 3 or source_pi == "PALETTE COLOR"
     meta["monochrome1_inverted"] = False
+    meta["rescaled"] = False
     if colour:
         meta["photometric_interpretation"] = "RGB"
     else:
-        if source_pi not in ("", "MONOCHROME1", "MONOCHROME2"):
+        if source_colour:
             meta["photometric_interpretation"] = "MONOCHROME2"  # luminance of colour data
         if source_pi == "MONOCHROME1" and np.issubdtype(frames.dtype, np.integer):
             bits = int(ds.get("BitsStored") or frames.dtype.itemsize * 8)
@@ -425,7 +427,7 @@ def read_dicom(path: str | os.PathLike, *, luminance: bool = False) -> tuple[np.
             frames = (float(frames.max()) + float(frames.min()) - frames).astype(frames.dtype)
             meta["monochrome1_inverted"] = True
             meta["photometric_interpretation"] = "MONOCHROME2"
-        rescale = _rescale(ds, n)
+        rescale = None if source_colour else _rescale(ds, n)
         if rescale is not None:
             slope, intercept = rescale
             values = frames.astype(np.float64) * slope[:, None, None] + intercept[:, None, None]
@@ -433,7 +435,7 @@ def read_dicom(path: str | os.PathLike, *, luminance: bool = False) -> tuple[np.
             meta["rescale_slope"] = float(slope[0]) if np.all(slope == slope[0]) else slope.tolist()
             meta["rescale_intercept"] = float(intercept[0]) if np.all(intercept == intercept[0]) else intercept.tolist()
             meta["rescaled"] = True
-    meta["luminance"] = bool(luminance and meta["samples_per_pixel"] == 3 or luminance and source_pi == "PALETTE COLOR")
+    meta["luminance"] = bool(luminance and source_colour)
     meta["number_of_frames"] = n
     if meta["frame_times_ms"] is not None and len(meta["frame_times_ms"]) != n:
         meta["frame_times_ms"] = None

@@ -49,9 +49,13 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         import tifffile
 
         try:
-            img = tifffile.imread(path, key=0)
+            with tifffile.TiffFile(path) as tif:
+                pages = len(tif.pages)
+                img = tif.pages[0].asarray()
         except Exception as e:
             raise ValueError(f"{path}: cannot read TIFF image ({type(e).__name__}: {e}).") from e
+        if pages > 1:
+            raise ValueError(f"{path}: multi-page TIFF ({pages} pages) among single frames; read it with read_tiff.")
         img = np.asarray(img)
         if img.ndim == 3 and img.shape[0] in (3, 4) and img.shape[-1] not in (3, 4):  # planar RGB
             img = np.moveaxis(img, 0, -1)

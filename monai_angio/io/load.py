@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import check_finite, frame_times_from_interval, new_meta, to_luminance
+from monai_angio.io._common import check_finite, new_meta, to_luminance
 from monai_angio.io.dicom import (
     DICOM_EXTENSIONS,
     check_single_series,
@@ -163,8 +163,6 @@ def describe(path: str | os.PathLike) -> dict[str, Any]:
         if not meta["number_of_frames"]:
             raise ValueError(f"{files[0]}: DICOM file has no pixel data: not an image.")
         n = sum(int(h.get("NumberOfFrames") or 1) for h in headers)
-        if fmt == "dicom_series" and n != meta["number_of_frames"]:
-            meta["frame_times_ms"] = frame_times_from_interval(n, meta["frame_time_ms"])
         size = (meta["rows"], meta["columns"])
         channels = meta["samples_per_pixel"]
         info["transfer_syntax"] = meta["transfer_syntax"]

@@ -8,6 +8,7 @@ from monai_angio.transforms.intensity import (
     ScaleBitDepthd,
     histogram_specification,
     mask_rectangles,
+    quantize_bit_depth,
     scale_bit_depth,
 )
 from monai_angio.transforms.io import LoadSequenced
@@ -30,6 +31,7 @@ __all__ = [
     "SampleFrameTupled",
     "RandTemporalReversed",
     "scale_bit_depth",
+    "quantize_bit_depth",
     "histogram_specification",
     "mask_rectangles",
     "find_duplicate_frames",

@@ -18,6 +18,7 @@ from monai_angio.transforms.utils import describe_source
 
 __all__ = [
     "scale_bit_depth",
+    "quantize_bit_depth",
     "histogram_specification",
     "mask_rectangles",
     "ScaleBitDepthd",
@@ -57,6 +58,25 @@ def scale_bit_depth(img: np.ndarray | torch.Tensor, bits: int, clip: bool = True
         return out.clamp(0.0, 1.0) if clip else out
     out = np.asarray(img).astype(np.float32) / np.float32(scale)
     return np.clip(out, 0.0, 1.0) if clip else out
+
+
+def quantize_bit_depth(img: np.ndarray | torch.Tensor, bits: int) -> np.ndarray:
+    """Inverse of :func:`scale_bit_depth`: float ``[0, 1]`` → stored integers ``round(x * (2**bits - 1))``.
+
+    Args:
+        img: float array or tensor of any shape; values are clipped to ``[0, 1]``.
+        bits: number of bits stored, 1 to 16.
+
+    Returns:
+        ``uint8`` array for ``bits <= 8``, else ``uint16``, same shape.
+    """
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= int(bits) <= 16:
+        raise ValueError(f"bits must be an integer in [1, 16], got {bits!r}.")
+    x = _to_numpy(img).astype(np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError("quantize_bit_depth: the frames contain NaN or Inf values.")
+    dtype = np.uint8 if int(bits) <= 8 else np.uint16
+    return np.rint(np.clip(x, 0.0, 1.0) * (2 ** int(bits) - 1)).astype(dtype)
 
 
 def _box_mean(img: np.ndarray, radius: int) -> np.ndarray:

@@ -145,7 +145,7 @@ def test_monochrome1_inverted(write_dicom, rng):
 def test_real_monochrome1_radiograph(testdata):
     frames, meta = read_dicom(testdata("RG3_UNCR.dcm"))
     raw = pydicom.dcmread(testdata("RG3_UNCR.dcm")).pixel_array
-    np.testing.assert_array_equal(frames[0].astype(int), (2**meta["bits_stored"] - 1) - raw.astype(int))
+    np.testing.assert_array_equal(frames[0].astype(int), (2 ** meta["bits_stored"] - 1) - raw.astype(int))
     assert meta["monochrome1_inverted"]
 
 
@@ -174,7 +174,10 @@ def test_frame_time_preference(write_dicom, attrs, interval):
 
 def test_frame_increment_pointer_selects_vector(write_dicom):
     path = write_dicom(
-        "p.dcm", np.zeros((3, 2, 2), np.uint8), FrameTime="20", FrameTimeVector=[0, 10, 30],
+        "p.dcm",
+        np.zeros((3, 2, 2), np.uint8),
+        FrameTime="20",
+        FrameTimeVector=[0, 10, 30],
         FrameIncrementPointer=pydicom.tag.Tag(0x0018, 0x1065),
     )
     _, meta = read_dicom(path)
@@ -253,7 +256,11 @@ def test_series_ties_broken_by_acquisition_time(write_dicom, tmp_path):
     folder = tmp_path / "s"
     for k, t in enumerate(["120003", "120001", "120002"]):
         write_dicom(
-            f"{k}.dcm", np.full((2, 2), int(t[-1]), np.uint8), folder=folder, series_uid="1.2.9", instance_number=None,
+            f"{k}.dcm",
+            np.full((2, 2), int(t[-1]), np.uint8),
+            folder=folder,
+            series_uid="1.2.9",
+            instance_number=None,
             AcquisitionTime=t,
         )
     out, _ = read_dicom_series(folder)

@@ -34,7 +34,11 @@ def test_round_trip_pixel_exact_with_tags(tmp_path, write_dicom, rng, bits, dtyp
     frames = rng.integers(0, 2**bits, (7, 12, 10)).astype(dtype)
     synthesized = [False, True, False, True, False, True, False]
     out = write_dicom_cine(
-        tmp_path / "out" / "derived.dcm", frames, reference=ref_path, synthesized=synthesized, method="linear",
+        tmp_path / "out" / "derived.dcm",
+        frames,
+        reference=ref_path,
+        synthesized=synthesized,
+        method="linear",
         factor=2,
     )
     assert out.is_file()

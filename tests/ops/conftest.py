@@ -34,18 +34,24 @@ def triton_device() -> torch.device:
 
 @pytest.fixture
 def assert_parity() -> Callable[..., None]:
-    """Check that ``fn(*inputs, backend)`` agrees between ``"torch"`` and ``"triton"``, values and gradients."""
+    """Check that ``fn(*inputs, backend)`` agrees between ``"torch"`` and ``"triton"``, values and gradients (with
+    respect to the inputs flagged in ``differentiable``, all by default)."""
 
     def check(
-        fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor], atol: float = 1e-10, rtol: float = 1e-8
+        fn: Callable[..., torch.Tensor],
+        inputs: Sequence[torch.Tensor],
+        atol: float = 1e-10,
+        rtol: float = 1e-8,
+        differentiable: Sequence[bool] | None = None,
     ) -> None:
+        differentiable = differentiable or [True] * len(inputs)
         results = {}
         for backend in ("torch", "triton"):
-            xs = [x.detach().clone().requires_grad_(True) for x in inputs]
+            xs = [x.detach().clone().requires_grad_(d) for x, d in zip(inputs, differentiable, strict=True)]
             out = fn(*xs, backend)
             upstream = torch.linspace(-1.0, 1.0, out.numel(), dtype=out.dtype, device=out.device).reshape(out.shape)
             upstream = upstream[..., torch.randperm(out.shape[-1], generator=torch.Generator().manual_seed(0))]
-            grads = torch.autograd.grad(out, xs, upstream)
+            grads = torch.autograd.grad(out, [x for x in xs if x.requires_grad], upstream)
             results[backend] = (out.detach(), grads)
         (ref, ref_grads), (got, got_grads) = results["torch"], results["triton"]
         assert got.dtype == ref.dtype and got.shape == ref.shape

@@ -90,3 +90,14 @@ def test_triton_parity(dtype: torch.dtype, triton_device: torch.device, assert_p
     kernel = (_rand(b, 16, h, w, seed=42, dtype=dtype) - 0.3).to(triton_device)
     tol = {"atol": 1e-10, "rtol": 1e-8} if dtype == torch.float64 else {"atol": 1e-5, "rtol": 1e-4}
     assert_parity(lambda x, f, k, be: adaptive_warp(x, f, k, backend=be), [image, flow, kernel], **tol)
+
+
+def test_triton_parity_without_image_gradient(triton_device: torch.device, assert_parity) -> None:
+    image = _rand(1, 3, 5, 6, seed=43).to(triton_device)
+    flow = (_rand(1, 2, 5, 6, seed=44) * 4 - 2).to(triton_device)
+    kernel = _rand(1, 16, 5, 6, seed=45).to(triton_device)
+    assert_parity(
+        lambda x, f, k, be: adaptive_warp(x, f, k, backend=be),
+        [image, flow, kernel],
+        differentiable=[False, True, True],
+    )

@@ -146,3 +146,10 @@ def test_triton_parity(mode: str, dtype: torch.dtype, triton_device: torch.devic
     else:
         weight = weight.to(device=triton_device, dtype=dtype)
         assert_parity(lambda v, f, z, be: forward_splat(v, f, z, mode, backend=be), [values, flow, weight], **tol)
+
+
+def test_triton_parity_flow_gradient_only(triton_device: torch.device, assert_parity) -> None:
+    values = _rand(1, 3, 6, 5, seed=23).to(triton_device)
+    flow = (_rand(1, 2, 6, 5, seed=24) * 4 - 2).to(triton_device)
+    assert_parity(lambda v, f, be: forward_splat(v, f, backend=be), [values, flow], differentiable=[False, True])
+    assert_parity(lambda v, f, be: forward_splat(v, f, backend=be), [values, flow], differentiable=[True, False])

@@ -154,3 +154,23 @@ def test_mask_rectangles_errors():
         mask_rectangles(img, [(0, 0, 4, 4)], value="median")
     with pytest.raises(ValueError, match="does not fit"):
         mask_rectangles(img, [(0, 0, 1, 1)], value=300)
+
+
+@pytest.mark.parametrize("bits, dtype", [(8, np.uint8), (10, np.uint16), (12, np.uint16), (16, np.uint16)])
+def test_quantize_inverts_scale(bits, dtype):
+    from monai_angio.transforms import quantize_bit_depth, scale_bit_depth
+
+    stored = np.random.default_rng(bits).integers(0, 2**bits, size=(3, 5, 7)).astype(dtype)
+    back = quantize_bit_depth(scale_bit_depth(stored, bits), bits)
+    assert back.dtype == dtype
+    np.testing.assert_array_equal(back, stored)
+    assert quantize_bit_depth(np.array([-0.5, 1.5]), bits).tolist() == [0, 2**bits - 1]
+
+
+def test_quantize_rejects_bad_input():
+    from monai_angio.transforms import quantize_bit_depth
+
+    with pytest.raises(ValueError, match="NaN"):
+        quantize_bit_depth(np.array([np.nan]), 8)
+    with pytest.raises(ValueError, match="bits"):
+        quantize_bit_depth(np.zeros(3), 17)

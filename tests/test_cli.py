@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pydicom
+import pytest
+import torch
+from PIL import Image
+
+from monai_angio.cli import main, save_cine
+from monai_angio.phantoms import AngiographyPhantom
+
+
+@pytest.fixture(scope="module")
+def phantom_dcm(tmp_path_factory):
+    data, meta = AngiographyPhantom(size=64, num_frames=9, mode="coronary", seed=3).generate()
+    path = tmp_path_factory.mktemp("cine") / "phantom.dcm"
+    frames = torch.from_numpy(data.astype(np.float32) / 4095).unsqueeze(1)
+    save_cine(path, frames, 12, method="phantom", frame_time_ms=meta["frame_time_ms"])
+    return path, data
+
+
+def _png_folder(folder, count=3, size=(20, 24)):
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, size=(count, *size), dtype=np.uint8)
+    for i, f in enumerate(frames):
+        Image.fromarray(f).save(folder / f"frame{i + 1}.png")
+    return frames
+
+
+def test_info(phantom_dcm, capsys):
+    main(["info", str(phantom_dcm[0])])
+    out = capsys.readouterr().out
+    assert "9" in out and "XA" in out
+
+
+def test_methods(capsys):
+    main(["methods"])
+    out = capsys.readouterr().out
+    for name in ("repeat", "linear", "dis_flow"):
+        assert name in out
+
+
+def test_interpolate_folder_to_folder(tmp_path):
+    frames = _png_folder(tmp_path / "in")
+    main(["interpolate", str(tmp_path / "in"), str(tmp_path / "out"), "--factor", "2", "--method", "linear"])
+    written = sorted((tmp_path / "out").glob("*.png"))
+    assert [p.name for p in written] == [f"{i:04d}.png" for i in range(7)]
+    out = np.stack([np.asarray(Image.open(p)) for p in written])
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out[::3], frames)  # acquired frames unchanged
+    expected = np.rint(frames[0] * (2 / 3) + frames[1] * (1 / 3))
+    assert np.abs(out[1].astype(float) - expected).max() <= 1
+    with (tmp_path / "out" / "frame_labels.csv").open() as f:
+        kinds = [row["kind"] for row in csv.DictReader(f)]
+    assert kinds == ["acquired", "synthesized", "synthesized", "acquired", "synthesized", "synthesized", "acquired"]
+
+
+def test_interpolate_dicom_to_dicom(phantom_dcm, tmp_path):
+    src, data = phantom_dcm
+    out = tmp_path / "out.dcm"
+    main(["interpolate", str(src), str(out), "--factor", "1", "--method", "dis_flow"])
+    ds = pydicom.dcmread(out)
+    assert int(ds.NumberOfFrames) == 17 and ds.BitsStored == 12
+    np.testing.assert_array_equal(ds.pixel_array[::2], data)
+    labels = list(ds[0x0018, 0x2002].value)
+    assert labels[0::2] == ["ACQUIRED"] * 9 and labels[1::2] == ["SYNTHESIZED"] * 8
+    assert "dis_flow" in ds.DerivationDescription
+    assert ds.SeriesInstanceUID != pydicom.dcmread(src).SeriesInstanceUID
+
+
+def test_dose_reduction_report(phantom_dcm, tmp_path):
+    report = tmp_path / "report"
+    main(["dose-reduction", str(phantom_dcm[0]), "--factor", "3", "--method", "linear", "--report", str(report)])
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["dose_saved"] == pytest.approx(0.75)
+    assert summary["synthesized"] == 6 and summary["acquired"] == 3  # kept frames 0, 4, 8
+    assert 20 < summary["psnr_mean"] < 80 and 0 < summary["ssim_mean"] <= 1
+    with (report / "frames.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 9 and sum(r["kind"] == "synthesized" for r in rows) == 6
+    for name in ("frames.png", "example.png", "reconstructed.dcm"):
+        assert (report / name).stat().st_size > 0
+    assert int(pydicom.dcmread(report / "reconstructed.dcm").NumberOfFrames) == 9
+
+
+def test_demo(tmp_path, capsys):
+    main(["demo", "--output-dir", str(tmp_path / "demo"), "--num-frames", "9", "--size", "64", "--factor", "1"])
+    summaries = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    assert [s["method"] for s in summaries][:3] == ["repeat", "linear", "dis_flow"]
+    assert all(s["synthesized"] == 4 for s in summaries)
+    assert (tmp_path / "demo" / "phantom_xa.dcm").is_file()
+    assert (tmp_path / "demo" / "report_dis_flow" / "frames.png").is_file()
+    assert "dis_flow" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["--factor", "0"], "factor"),
+        (["--method", "nope"], "unknown interpolation method"),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, capsys, args, match):
+    _png_folder(tmp_path / "in")
+    with pytest.raises(SystemExit) as exc:
+        main(["interpolate", str(tmp_path / "in"), str(tmp_path / "out"), *args])
+    assert exc.value.code == 2
+    assert match in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_single_frame_input_exit_2(tmp_path, capsys):
+    _png_folder(tmp_path / "in", count=1)
+    with pytest.raises(SystemExit) as exc:
+        main(["interpolate", str(tmp_path / "in"), str(tmp_path / "out.dcm")])
+    assert exc.value.code == 2
+    assert "at least 2 frames" in capsys.readouterr().err
+    assert not (tmp_path / "out.dcm").exists()
+
+
+def test_missing_input_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["info", str(tmp_path / "missing.dcm")])
+    assert exc.value.code == 2
+    assert "missing.dcm" in capsys.readouterr().err
