@@ -14,7 +14,7 @@ __all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "d
 
 
 def interpolation_times(factor: int) -> torch.Tensor:
-    """Times ``k / (K + 1)`` for ``k = 1..K``: the ``(K,)`` times of the frames synthesized between two acquired ones."""
+    """The ``(K,)`` times ``k / (K + 1)``, ``k = 1..K``, of the frames synthesized between two acquired ones."""
     _check_factor(factor)
     return torch.arange(1, factor + 1, dtype=torch.float32) / (factor + 1)
 

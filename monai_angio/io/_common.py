@@ -25,6 +25,7 @@ __all__ = [
     "to_numpy",
     "check_integer_frames",
     "rescaled_dtype",
+    "as_native",
 ]
 
 #: ITU-R BT.601 luma weights (R, G, B): the Y of DICOM ``YBR_FULL``.
@@ -172,3 +173,10 @@ def rescaled_dtype(values: np.ndarray, stored: np.dtype) -> np.dtype:
         if info is not None and info.min <= lo and hi <= info.max:
             return np.dtype(dt)
     return np.dtype(np.float32)
+
+
+def as_native(frames: np.ndarray) -> np.ndarray:
+    """``frames`` in native byte order (big-endian DICOM, TIFF, NIfTI or HDF5 data are swapped), C-contiguous."""
+    if not frames.dtype.isnative:
+        frames = frames.astype(frames.dtype.newbyteorder("="))
+    return np.ascontiguousarray(frames)

@@ -355,7 +355,7 @@ def _decode_frames(ds: Dataset, path: Path, luminance: bool) -> tuple[np.ndarray
             elif frame.ndim == 3 and frame.shape[-1] == 4:
                 frame = frame[..., :3]
             if out is None:
-                out = np.empty((n, *frame.shape), dtype=frame.dtype)
+                out = np.empty((n, *frame.shape), dtype=frame.dtype.newbyteorder("="))
             if count >= n:
                 raise ValueError(f"more frames decoded than NumberOfFrames = {n}")
             out[count] = frame

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import check_finite, new_meta
+from monai_angio.io._common import as_native, check_finite, new_meta
 
 __all__ = ["HDF5_EXTENSIONS", "HDF5_SIGNATURE", "read_hdf5"]
 
@@ -69,7 +69,7 @@ def read_hdf5(
         ds = h5[name]
         if ds.ndim not in (2, 3):
             raise ValueError(f"{path}: dataset '{name}' has shape {ds.shape}; expected (z, y, x) or (y, x).")
-        data = np.asarray(ds[()])
+        data = as_native(np.asarray(ds[()]))
         attrs = dict(ds.attrs)
     if data.ndim == 2:
         data = data[None]

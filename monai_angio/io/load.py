@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import check_finite, new_meta, to_luminance
+from monai_angio.io._common import as_native, check_finite, new_meta, to_luminance
 from monai_angio.io.dicom import (
     DICOM_EXTENSIONS,
     check_single_series,
@@ -136,6 +136,7 @@ def load_sequence(path: str | os.PathLike, *, luminance: bool = False) -> tuple[
         "image": _read_single_image,
     }
     frames, meta = readers[fmt](path, luminance=luminance)
+    frames = as_native(frames)
     check_finite(frames, path)
     meta["number_of_frames"] = int(frames.shape[0])
     return frames, meta

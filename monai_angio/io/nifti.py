@@ -8,7 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import check_finite, frame_times_from_interval, new_meta, rescaled_dtype, to_luminance
+from monai_angio.io._common import (
+    as_native,
+    check_finite,
+    frame_times_from_interval,
+    new_meta,
+    rescaled_dtype,
+    to_luminance,
+)
 
 __all__ = ["NIFTI_EXTENSIONS", "is_nifti_file", "read_nifti"]
 
@@ -104,7 +111,7 @@ def read_nifti(path: str | os.PathLike, *, luminance: bool = False) -> tuple[np.
             "extract one volume or slice first."
         )
     # (x, y, n[, 3]) -> (n, y, x[, 3])
-    frames = np.ascontiguousarray(np.swapaxes(np.moveaxis(frames, 2, 0), 1, 2))
+    frames = as_native(np.swapaxes(np.moveaxis(frames, 2, 0), 1, 2))
     n = int(frames.shape[0])
     meta = new_meta(path, "nifti")
     meta.update(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import check_finite, frame_times_from_interval, new_meta, to_luminance
+from monai_angio.io._common import as_native, check_finite, frame_times_from_interval, new_meta, to_luminance
 
 __all__ = ["read_tiff"]
 
@@ -85,4 +85,4 @@ def read_tiff(path: str | os.PathLike, *, luminance: bool = False) -> tuple[np.n
         pixel_spacing=spacing,
         axes=axes,
     )
-    return np.ascontiguousarray(spatial), meta
+    return as_native(spatial), meta
