@@ -4,3 +4,7 @@ from .blocks import ChannelAttention, DenseLayer, ResidualDenseBlock
 from .rdn import RDNDeblur
 
 __all__ = ["ChannelAttention", "DenseLayer", "RDNDeblur", "ResidualDenseBlock"]
+from .blocks import InterFrameLambda, MoStBlock  # noqa: E402
+from .most_dsa import MOST_DSA_CONFIGS, MoStDSA, MoStEncoder, MoStFlowHead, MoStRefiner  # noqa: E402
+
+__all__ += ["InterFrameLambda", "MOST_DSA_CONFIGS", "MoStBlock", "MoStDSA", "MoStEncoder", "MoStFlowHead", "MoStRefiner"]

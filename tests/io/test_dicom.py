@@ -112,6 +112,14 @@ def test_jpeg_lossless_and_jpeg2000(testdata):
     np.testing.assert_array_equal(frames[0], pydicom.dcmread(testdata("JPEG2000.dcm")).pixel_array)
 
 
+@pytest.mark.parametrize("name", ["MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_jpeg_ls_lossless.dcm"])
+def test_encodings_give_same_native_pixels(testdata, name):
+    a, _ = read_dicom(testdata(name))
+    b, _ = read_dicom(testdata("MR_small.dcm"))
+    assert a.dtype.isnative and a.dtype == b.dtype
+    np.testing.assert_array_equal(a, b)
+
+
 def test_rescale_slope_intercept_applied(testdata):
     path = testdata("CT_small.dcm")
     ds = pydicom.dcmread(path)

@@ -82,6 +82,13 @@ def test_describe_real_xa(xa_dicom_files):
     assert "JPEG Lossless" in info["transfer_syntax"]
 
 
+def test_describe_mixed_series_fails(tmp_path, write_dicom):
+    write_dicom("a.dcm", np.zeros((2, 2), np.uint8), series_uid="1.2.3.1")
+    write_dicom("b.dcm", np.zeros((2, 2), np.uint8), series_uid="1.2.3.2")
+    with pytest.raises(ValueError, match="mixes 2 series"):
+        describe(tmp_path)
+
+
 def test_colour_and_luminance(tmp_path, rng):
     rgb = rng.integers(0, 256, (2, 4, 4, 3)).astype(np.uint8)
     write_frames(tmp_path, rgb, 8)

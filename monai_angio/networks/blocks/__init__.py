@@ -4,3 +4,7 @@ from .channel_attention import ChannelAttention
 from .residual_dense import DenseLayer, ResidualDenseBlock
 
 __all__ = ["ChannelAttention", "DenseLayer", "ResidualDenseBlock"]
+from .lambda_layer import InterFrameLambda, normalized_coordinates  # noqa: E402
+from .most_block import ChannelLayerNorm, ConvMlp, MoStBlock  # noqa: E402
+
+__all__ += ["ChannelLayerNorm", "ConvMlp", "InterFrameLambda", "MoStBlock", "normalized_coordinates"]
