@@ -129,47 +129,48 @@ def run_case(case: dict) -> dict:
     fn, inputs = _inputs(op, case["batch"], case["size"], device, backend)
     memory = _Memory(device)
 
-    def timed(f: Callable[[], object]) -> tuple[object, float]:
+    def timed(f: Callable[[], object]) -> tuple[object, float, float]:
+        """``f()``, its wall time and the CPU time of the process (all threads) in ms."""
         _sync(device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = f()
         _sync(device)
-        return result, 1000 * (time.perf_counter() - start)
+        return result, 1000 * (time.perf_counter() - start), 1000 * (time.process_time() - cpu_start)
 
     upstream = None
-    fwd_ms: list[float] = []
-    bwd_ms: list[float] = []
+    times: dict[str, list[float]] = {"forward_ms": [], "backward_ms": [], "forward_cpu_ms": [], "backward_cpu_ms": []}
     peaks: list[int] = []
-    while len(fwd_ms) < case["max_reps"] and (not fwd_ms or sum(fwd_ms) + sum(bwd_ms) < 1000 * case["budget"]):
+    while len(times["forward_ms"]) < case["max_reps"] and (
+        not peaks or sum(times["forward_ms"]) + sum(times["backward_ms"]) < 1000 * case["budget"]
+    ):
         for x in inputs:
             x.grad = None
         if not peaks:  # the first repetition also records the memory
-            (out, ms_f), peak = memory.measure(lambda: timed(fn))
+            (out, ms_f, cpu_f), peak = memory.measure(lambda: timed(fn))
             peaks.append(peak)
         else:
-            out, ms_f = timed(fn)
+            out, ms_f, cpu_f = timed(fn)
         if upstream is None:
             upstream = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(device)
         backward = functools.partial(out.backward, upstream)
         if len(peaks) == 1:
-            (_, ms_b), peak = memory.measure(functools.partial(timed, backward))
+            (_, ms_b, cpu_b), peak = memory.measure(functools.partial(timed, backward))
             peaks.append(peak)
         else:
-            _, ms_b = timed(backward)
-        del backward
-        del out
-        fwd_ms.append(ms_f)
-        bwd_ms.append(ms_b)
+            _, ms_b, cpu_b = timed(backward)
+        del backward, out
+        for key, value in zip(times, (ms_f, ms_b, cpu_f, cpu_b), strict=True):
+            times[key].append(value)
     mib = 1024.0**2
     return {
         **case,
         "threads": torch.get_num_threads() if device.type == "cpu" else None,
-        "forward_ms": statistics.median(fwd_ms),
-        "backward_ms": statistics.median(bwd_ms),
+        **{key: statistics.median(values) for key, values in times.items()},
         "forward_peak_mib": peaks[0] / mib,
         "backward_peak_mib": peaks[1] / mib,
-        "reps": len(fwd_ms),
+        "reps": len(times["forward_ms"]),
         "memory_method": memory.method,
+        "load_1min_at_end": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -222,27 +223,33 @@ def _markdown(report: dict) -> str:
         "allocate on their own, nor what the C allocator keeps after tensors are freed); on CUDA it is "
         "`torch.cuda.max_memory_allocated`.",
     ]
-    if "load_average_1min_at_start" in env:
+    on_cpu = env["device"].startswith("cpu")
+    if on_cpu:
         lines += [
             "",
-            f"The machine was shared (1-min load average {env['load_average_1min_at_start']} on {env['cpu_count']} "
-            "cores at the start): times are indicative.",
+            "Times are wall-clock, with the CPU time of the process in parentheses: the machine is shared "
+            f"({env['cpu_count']} cores, 1-min load average {env.get('load_average_1min_at_start')} at the start, "
+            "the `load` column at the end of each case), and with "
+            f"{env['torch_threads']} torch thread(s) the CPU time is the less disturbed measure of the work "
+            "(waiting for memory still counts). Times are indicative.",
         ]
     lines += [
         "",
         "| op | inputs | size | batch | backend | forward ms | backward ms | forward peak MiB | backward peak MiB "
-        "| reps |",
-        "|---|---|---|---|---|---:|---:|---:|---:|---:|",
+        "| reps |" + (" load |" if on_cpu else ""),
+        "|---|---|---|---|---|---:|---:|---:|---:|---:|" + ("---:|" if on_cpu else ""),
     ]
     for r in report["results"]:
         head = f"| {r['op']} | {DETAILS[r['op']]} | {r['size']}² | {r['batch']} | {r['backend']} |"
         if "error" in r:
-            lines.append(f"{head} failed: {r['error']} | | | | |")
+            lines.append(f"{head} failed: {r['error']} | | | | |" + (" |" if on_cpu else ""))
             continue
-        lines.append(
-            f"{head} {r['forward_ms']:.1f} | {r['backward_ms']:.1f} | {r['forward_peak_mib']:.1f} | "
-            f"{r['backward_peak_mib']:.1f} | {r['reps']} |"
-        )
+        fwd, bwd = f"{r['forward_ms']:.1f}", f"{r['backward_ms']:.1f}"
+        if on_cpu:
+            fwd += f" ({r['forward_cpu_ms']:.1f})"
+            bwd += f" ({r['backward_cpu_ms']:.1f})"
+        row = f"{head} {fwd} | {bwd} | {r['forward_peak_mib']:.1f} | {r['backward_peak_mib']:.1f} | {r['reps']} |"
+        lines.append(row + (f" {r.get('load_1min_at_end')} |" if on_cpu else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -38,7 +38,7 @@ MOST_DSA_CONFIGS: dict[str, dict[str, Any]] = {
         "refine_width": 64,
     },
     "small": {
-        "embed_dims": (16, 24, 32, 64),
+        "embed_dims": (8, 16, 32, 64),
         "depths": (1, 1, 1, 2),
         "heads": 2,
         "dim_k": 16,
@@ -46,7 +46,7 @@ MOST_DSA_CONFIGS: dict[str, dict[str, Any]] = {
         "lambda_kernel": 7,
         "motion_dim": 24,
         "mlp_ratio": 2.0,
-        "head_width": 24,
+        "head_width": 16,
         "refine_width": 8,
     },
 }
@@ -233,7 +233,8 @@ class MoStRefiner(nn.Module):
     """Refinement U-Net predicting a residual for the blended frame from the frames, warps, flows and warped features.
 
     Four stride-2 levels (widths ``w, 2w, 4w, 8w`` at 1/2 .. 1/16); level ``i`` also receives the structure features of
-    both frames at scale ``2^-i`` warped to time ``t``. The output convolution starts at zero, so the untrained
+    both frames at scale ``2^-i`` warped to time ``t``. The decoder returns to 1/2 resolution with transposed
+    convolutions and to full resolution with a pixel shuffle. The output convolution starts at zero, so the untrained
     refiner adds nothing; the residual is ``2 sigmoid(.) - 1`` in ``(-1, 1)``.
 
     Args:
@@ -253,8 +254,9 @@ class MoStRefiner(nn.Module):
         self.up0 = _up_block(8 * w, 4 * w)
         self.up1 = _up_block(8 * w, 2 * w)
         self.up2 = _up_block(4 * w, w)
-        self.up3 = _up_block(2 * w, max(w // 2, 4))
-        self.out = nn.Conv2d(max(w // 2, 4), image_channels, 3, padding=1)
+        # back to full resolution by pixel shuffle: no convolution runs at full resolution on the way up
+        self.out = nn.Conv2d(2 * w, 4 * image_channels, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(2)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
@@ -267,8 +269,8 @@ class MoStRefiner(nn.Module):
         x = self.up0(s3)
         x = self.up1(torch.cat([x, s2], 1))
         x = self.up2(torch.cat([x, s1], 1))
-        x = self.up3(torch.cat([x, s0], 1))
-        return 2.0 * torch.sigmoid(self.out(x)) - 1.0
+        x = self.shuffle(self.out(torch.cat([x, s0], 1)))
+        return 2.0 * torch.sigmoid(x) - 1.0
 
 
 def _repeat_times(x: torch.Tensor, n: int) -> torch.Tensor:

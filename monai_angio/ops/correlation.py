@@ -49,16 +49,15 @@ class _CorrelationReference(torch.autograd.Function):
         feat1, feat2 = ctx.saved_tensors
         d = ctx.d
         b, c, h, w = feat1.shape
-        g = grad_out / c
         grad1 = torch.zeros_like(feat1)
         grad2 = feat2.new_zeros(b, c, h + 2 * d, w + 2 * d)
         padded = F.pad(feat2, (d, d, d, d))
         for y0, y1 in _row_chunks(feat1):
             f1, g1 = feat1[:, :, y0:y1], grad1[:, :, y0:y1]
             for k, y, x in _displacements(d):
-                gk = g[:, k : k + 1, y0:y1]
-                g1.addcmul_(gk, padded[:, :, y0 + y : y1 + y, x : x + w])
-                grad2[:, :, y0 + y : y1 + y, x : x + w].addcmul_(gk, f1)
+                gk = grad_out[:, k : k + 1, y0:y1]
+                g1.addcmul_(gk, padded[:, :, y0 + y : y1 + y, x : x + w], value=1.0 / c)
+                grad2[:, :, y0 + y : y1 + y, x : x + w].addcmul_(gk, f1, value=1.0 / c)
         return grad1, grad2[:, :, d : d + h, d : d + w], None
 
 

@@ -82,11 +82,11 @@ class InterFrameLambda(nn.Module):
         self.motion_proj = nn.Conv2d(dim_k * heads, motion_dim, 1)
 
     def _apply_lambdas(self, queries: torch.Tensor, lam_c: torch.Tensor, lam_p: torch.Tensor) -> torch.Tensor:
-        """``queries (b, h, k, n)`` -> ``(b, h * v, n)`` with content ``(b, k, v)`` and position ``(b, n, k, v)``."""
+        """``queries (b, h, k, n)`` -> ``(b, h * v, n)`` with content ``(b, k, v)`` and position ``(b, v, k, n)``."""
         b, h, k, n = queries.shape
         y_c = torch.einsum("bhkn,bkv->bhvn", queries, lam_c)
-        # per position: (h x k) @ (k x v)
-        y_p = torch.matmul(queries.permute(0, 3, 1, 2), lam_p).permute(0, 2, 3, 1)  # (b, h, v, n)
+        # per position n: (h x k) @ (k x v), as a broadcast product summed over k (no large permutes)
+        y_p = torch.stack([(queries[:, i].unsqueeze(1) * lam_p).sum(dim=2) for i in range(h)], dim=1)
         return (y_c + y_p).reshape(b, h * self.dim_v, n)
 
     def forward(self, x: torch.Tensor, coords: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,7 +102,7 @@ class InterFrameLambda(nn.Module):
         lam_c = torch.einsum("bukm,buvm->bkv", keys, values.reshape(b2, u, v, n))
         # λp: r x r conv of each value map (u channels in, k out): (2B * v, u, H, W) -> (2B, v, k, n)
         vmaps = values.reshape(b2, u, v, hh, ww).transpose(1, 2).reshape(b2 * v, u, hh, ww)
-        lam_p = self.pos_conv(vmaps).reshape(b2, v, k, n).permute(0, 3, 2, 1)  # (2B, n, k, v)
+        lam_p = self.pos_conv(vmaps).reshape(b2, v, k, n)
         structure = self._apply_lambdas(q, lam_c, lam_p).reshape(b2, h * v, hh, ww)
 
         if coords is None:

@@ -1,0 +1,265 @@
+"""Train the shipped MoSt-DSA weights on CPU: real DSA (first 70 % of the shared cine) + angiography phantoms.
+
+Each batch holds tuples with one number of target frames N (cycling 1, 2, 3), drawn from the real cine at full and
+half resolution and from phantom cines (coronary and DSA modes with cardiac motion), with random crops, synthetic
+geometric motion (:class:`~monai_angio.engines.RandTupleMotiond`), flips, rot90, temporal reversal and a mild gamma.
+The schedule is AdamW with linear warm-up and cosine decay; an exponential moving average (EMA) of the weights is
+kept, and the weights (raw or EMA, whichever validates better on held-out phantom cines) are written as a plain
+state dict. The last 30 % of the real cine is never used here (it is the benchmark's test span).
+
+Run ``python scripts/train_interpolation.py --help`` for the options; ``scripts/train_cerebral_dsa_interpolation.sh``
+holds the settings of the shipped weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from monai.data import DataLoader
+from monai.optimizers import WarmupCosineSchedule
+from monai.transforms import (
+    CenterSpatialCropd,
+    Compose,
+    RandAdjustContrastd,
+    RandFlipd,
+    RandRotate90d,
+    RandSpatialCropd,
+)
+
+from monai_angio.data import CineTupleDataset, cine_eval_tuples, phantom_cines, prepare_cine, split_frames
+from monai_angio.engines import MixedTupleDataset, MoStDSALoss, PrepareInterpolationBatch, RandTupleMotiond
+from monai_angio.metrics import psnr
+from monai_angio.networks import MoStDSA
+from monai_angio.transforms import RandTemporalReversed
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CINE = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
+KEYS = ["frame0", "frame1", "target"]
+
+
+def build_transform(crop: int, margin: int, motion_prob: float, max_translation: float) -> Compose:
+    """Crop with a margin, add synthetic motion, crop the centre, then flips, rot90, temporal reversal and gamma."""
+    return Compose(
+        [
+            RandSpatialCropd(KEYS, roi_size=crop + 2 * margin, random_size=False),
+            RandTupleMotiond(prob=motion_prob, max_translation=max_translation, max_rotation=3.0, max_deformation=3.0),
+            CenterSpatialCropd(KEYS, roi_size=crop),
+            RandFlipd(KEYS, prob=0.5, spatial_axis=0),
+            RandFlipd(KEYS, prob=0.5, spatial_axis=1),
+            RandRotate90d(KEYS, prob=0.5, max_k=3),
+            RandTemporalReversed(prob=0.5),
+            RandAdjustContrastd(KEYS, prob=0.3, gamma=(0.7, 1.4)),
+        ]
+    )
+
+
+def downscale(cine: torch.Tensor, factor: float) -> torch.Tensor:
+    """``(C, T, H, W)`` cine resized by ``factor`` (area interpolation)."""
+    x = torch.as_tensor(cine).float().permute(1, 0, 2, 3)
+    size = (int(round(x.shape[-2] * factor)), int(round(x.shape[-1] * factor)))
+    return torch.nn.functional.interpolate(x, size=size, mode="area").permute(1, 0, 2, 3).contiguous()
+
+
+def make_phantoms(count: int, seed: int, size: int, num_frames: int) -> list[np.ndarray]:
+    """Phantom cines alternating coronary (strong cardiac motion) and DSA mode (moderate motion), varied rates."""
+    cines = []
+    rates = (7.5, 10.0, 15.0)
+    for i in range(count):
+        mode = "coronary" if i % 2 == 0 else "dsa"
+        kw = {
+            "size": (size, size),
+            "num_frames": num_frames,
+            "frame_rate": rates[i % 3],
+            "mode": mode,
+            "heart_rate_bpm": 60.0 + 10.0 * (i % 5),
+        }
+        if mode == "dsa":
+            kw["motion_amplitude"] = 0.015 + 0.01 * (i % 3)
+        cines += phantom_cines(1, seed=seed + i, **kw)
+    return cines
+
+
+def validation_tuples(phantoms: list[np.ndarray], real: torch.Tensor, crop: int) -> list[dict]:
+    """Fixed validation tuples (N = 1, 2, 3): centre crops of held-out phantom cines and of the real training span."""
+    out = []
+    center = CenterSpatialCropd(KEYS, roi_size=crop)
+    for n in (1, 2, 3):
+        for cine in phantoms:
+            ds = cine_eval_tuples(cine, n, gap=1, stride=7)
+            out += [center(ds[j]) for j in range(0, len(ds), 2)]
+        ds = cine_eval_tuples(real, n, gap=1, stride=9)
+        out += [center(ds[j]) for j in range(len(ds))]
+    return out
+
+
+@torch.no_grad()
+def validate(net: torch.nn.Module, tuples: list[dict], prepare: PrepareInterpolationBatch) -> tuple[float, float]:
+    """Mean PSNR of the network and of the linear blend over the validation tuples."""
+    was = net.training
+    net.eval()
+    p_net, p_lin = [], []
+    for item in tuples:
+        batch = {k: (v.unsqueeze(0) if isinstance(v, torch.Tensor) else v) for k, v in item.items() if k in KEYS + ["time"]}
+        f0, target, (f1, t), _ = prepare(batch)
+        pred = net(f0, f1, t)
+        lin = (1 - t)[..., None, None, None] * f0.unsqueeze(1) + t[..., None, None, None] * f1.unsqueeze(1)
+        p_net.append(psnr(pred.flatten(0, 1), target.flatten(0, 1), 1.0).mean().item())
+        p_lin.append(psnr(lin.flatten(0, 1), target.flatten(0, 1), 1.0).mean().item())
+    net.train(was)
+    return float(np.mean(p_net)), float(np.mean(p_lin))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="small", choices=["small", "paper"])
+    ap.add_argument("--cine", default=str(DEFAULT_CINE), help="real cine (folder, DICOM, video)")
+    ap.add_argument("--holdout", type=float, default=0.3, help="fraction of the real cine kept out (its end)")
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--minutes", type=float, default=0.0, help="stop after this wall time (0: no limit)")
+    ap.add_argument("--batch", type=int, default=6)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--end-lr", type=float, default=2e-5)
+    ap.add_argument("--weight-decay", type=float, default=1e-4)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--phantoms", type=int, default=16)
+    ap.add_argument("--phantom-size", type=int, default=256)
+    ap.add_argument("--weights", default="0.3,0.3,0.4", help="sampling weights: real full res, real x0.5, phantom")
+    ap.add_argument("--motion-prob", type=float, default=0.5)
+    ap.add_argument("--max-translation", type=float, default=10.0)
+    ap.add_argument("--max-gap", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--val-every", type=int, default=500)
+    ap.add_argument("--out", default=str(REPO / "bundles" / "cerebral_dsa_interpolation" / "models" / "model.pt"))
+    ap.add_argument("--work-dir", default="/tmp/most_dsa_train")
+    ap.add_argument("--init", default=None, help="start from these weights (state dict)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+
+    # ---- data
+    real = prepare_cine(args.cine)  # (1, T, H, W) float in [0, 1]
+    (t0, t1), test = split_frames(int(real.shape[1]), args.holdout)
+    real_train = real.as_tensor()[:, t0:t1].contiguous()
+    real_half = downscale(real_train, 0.5)
+    print(f"real cine {tuple(real.shape)}: training frames {t0}..{t1 - 1}, held out {test[0]}..{test[1] - 1}", flush=True)
+    tic = time.perf_counter()
+    phantoms = make_phantoms(args.phantoms, seed=args.seed * 1000 + 1, size=args.phantom_size, num_frames=40)
+    val_phantoms = make_phantoms(2, seed=90001, size=192, num_frames=24)
+    print(f"{len(phantoms)} phantom cines in {time.perf_counter() - tic:.1f} s", flush=True)
+
+    margin = int(math.ceil(args.max_translation)) + 8
+    groups = []
+    for n in (1, 2, 3):
+        tf = build_transform(args.crop, margin, args.motion_prob, args.max_translation)
+        sources = [
+            CineTupleDataset([real_train], n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
+            CineTupleDataset([real_half], n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
+            CineTupleDataset(phantoms, n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
+        ]
+        groups.append(sources)
+    weights = [float(w) for w in args.weights.split(",")]
+    steps = args.steps
+    dataset = MixedTupleDataset(groups, args.batch, steps * args.batch, weights=weights, seed=args.seed)
+    loader = DataLoader(dataset, batch_size=args.batch, shuffle=False, num_workers=0, drop_last=True)
+    val = validation_tuples(val_phantoms, real_train, crop=192)
+    prepare = PrepareInterpolationBatch()
+
+    # ---- model, loss, optimiser
+    net = MoStDSA(args.config)
+    if args.init:
+        net.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=True))
+    ema = copy.deepcopy(net).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    print(f"MoStDSA({args.config!r}): {net.num_parameters()} parameters", flush=True)
+    loss_fn = MoStDSALoss(perceptual_weight=0.0, style_weight=0.0)  # no VGG19 weights here: Laplacian l1 only
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    sched = WarmupCosineSchedule(opt, warmup_steps=args.warmup, t_total=steps, end_lr=args.end_lr)
+    v_net, v_lin = validate(net, val, prepare)
+    print(f"step 0: val PSNR net {v_net:.3f} dB, linear {v_lin:.3f} dB", flush=True)
+    history = []
+    best = {"score": -1e9}
+
+    # ---- train
+    net.train()
+    start = time.perf_counter()
+    running, seen = 0.0, 0
+    step = 0
+    for batch in loader:
+        f0, target, (f1, t), _ = prepare(batch)
+        pred = net(f0, f1, t)
+        loss = loss_fn(pred, target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        with torch.no_grad():
+            decay = min(args.ema, (1 + step) / (10 + step))
+            for pe, pn in zip(ema.parameters(), net.parameters(), strict=True):
+                pe.mul_(decay).add_(pn.detach(), alpha=1 - decay)
+            for be, bn in zip(ema.buffers(), net.buffers(), strict=True):
+                be.copy_(bn)
+        running += float(loss)
+        seen += 1
+        elapsed = time.perf_counter() - start
+        if step % args.log_every == 0:
+            eta = elapsed / step * (steps - step) / 60
+            print(
+                f"step {step}/{steps} N={t.shape[1]} loss {running / seen:.5f} lr {sched.get_last_lr()[0]:.2e} "
+                f"{elapsed / step:.2f} s/step, elapsed {elapsed / 60:.1f} min, eta {eta:.1f} min",
+                flush=True,
+            )
+            running, seen = 0.0, 0
+        stop = step >= steps or (args.minutes > 0 and elapsed > args.minutes * 60)
+        if step % args.val_every == 0 or stop:
+            v_net, v_lin = validate(net, val, prepare)
+            v_ema, _ = validate(ema, val, prepare)
+            history.append({"step": step, "val_psnr": v_net, "val_psnr_ema": v_ema, "val_psnr_linear": v_lin})
+            print(f"step {step}: val PSNR net {v_net:.3f} dB, ema {v_ema:.3f} dB, linear {v_lin:.3f} dB", flush=True)
+            torch.save(net.state_dict(), work / "last.pt")
+            torch.save(ema.state_dict(), work / "ema.pt")
+            for name, model, score in (("net", net, v_net), ("ema", ema, v_ema)):
+                if score > best["score"]:
+                    best = {"score": score, "step": step, "which": name}
+                    torch.save({k: v.clone() for k, v in model.state_dict().items()}, work / "best.pt")
+        if stop:
+            break
+
+    # ---- write the chosen weights
+    state = torch.load(work / "best.pt", map_location="cpu", weights_only=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(out)
+    summary = {
+        "config": args.config,
+        "args": vars(args),
+        "steps_done": step,
+        "minutes": (time.perf_counter() - start) / 60,
+        "best": best,
+        "history": history,
+        "parameters": net.num_parameters(),
+    }
+    (work / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) from {best}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
