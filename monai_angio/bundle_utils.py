@@ -263,7 +263,12 @@ def package_bundle(
         else:
             url = f"{large_file_url.rstrip('/')}/{name}/{rel.as_posix()}"
         entries.append(
-            {"path": rel.as_posix(), "url": url, "hash_val": file_hash(bundle_dir / rel, hash_type), "hash_type": hash_type}
+            {
+                "path": rel.as_posix(),
+                "url": url,
+                "hash_val": file_hash(bundle_dir / rel, hash_type),
+                "hash_type": hash_type,
+            }
         )
     if entries:
         files = [rel for rel in files if not (len(rel.parts) == 1 and rel.name.startswith("large_files"))]

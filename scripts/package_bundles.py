@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundles-dir", type=Path, default=REPO_ROOT / "bundles", help="folder holding the bundles")
     parser.add_argument("--output-dir", type=Path, default=REPO_ROOT / "dist" / "bundles", help="where zips go")
     parser.add_argument(
-        "--max-file-mb", type=float, default=LARGE_FILE_LIMIT / 2**20, help="files above this size (MiB) go to large_files.yml"
+        "--max-file-mb",
+        type=float,
+        default=LARGE_FILE_LIMIT / 2**20,
+        help="files above this size (MiB) go to large_files.yml",
     )
     parser.add_argument(
         "--large-file-url",

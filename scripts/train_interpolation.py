@@ -136,7 +136,7 @@ def main() -> None:
     ap.add_argument("--motion-prob", type=float, default=0.5)
     ap.add_argument("--max-translation", type=float, default=10.0)
     ap.add_argument("--max-gap", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--val-every", type=int, default=500)
@@ -188,7 +188,26 @@ def main() -> None:
     print(f"MoStDSA({args.config!r}): {net.num_parameters()} parameters", flush=True)
     loss_fn = MoStDSALoss(perceptual_weight=0.0, style_weight=0.0)  # no VGG19 weights here: Laplacian l1 only
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = WarmupCosineSchedule(opt, warmup_steps=args.warmup, t_total=steps, end_lr=args.end_lr)
+    if args.minutes > 0:
+        # wall-time budget on shared CPUs: the cosine follows max(step / steps, elapsed / minutes)
+        clock = {"start": None}
+
+        def progress(step: int) -> float:
+            if clock["start"] is None:
+                return step / steps
+            return max(step / steps, (time.perf_counter() - clock["start"]) / (60 * args.minutes))
+
+        def factor(step: int) -> float:
+            if step < args.warmup:
+                return step / max(1, args.warmup)
+            p = min(1.0, progress(step))
+            end = args.end_lr / args.lr
+            return end + (1 - end) * 0.5 * (1 + math.cos(math.pi * p))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    else:
+        clock = {"start": None}
+        sched = WarmupCosineSchedule(opt, warmup_steps=args.warmup, t_total=steps, end_lr=args.end_lr)
     v_net, v_lin = validate(net, val, prepare)
     print(f"step 0: val PSNR net {v_net:.3f} dB, linear {v_lin:.3f} dB", flush=True)
     history = []
@@ -197,6 +216,7 @@ def main() -> None:
     # ---- train
     net.train()
     start = time.perf_counter()
+    clock["start"] = start
     running, seen = 0.0, 0
     step = 0
     for batch in loader:
@@ -215,7 +235,7 @@ def main() -> None:
                 pe.mul_(decay).add_(pn.detach(), alpha=1 - decay)
             for be, bn in zip(ema.buffers(), net.buffers(), strict=True):
                 be.copy_(bn)
-        running += float(loss)
+        running += loss.item()
         seen += 1
         elapsed = time.perf_counter() - start
         if step % args.log_every == 0:
@@ -227,6 +247,10 @@ def main() -> None:
             )
             running, seen = 0.0, 0
         stop = step >= steps or (args.minutes > 0 and elapsed > args.minutes * 60)
+        if args.minutes > 0 and step % args.log_every == 0:
+            steps_left = (args.minutes * 60 - elapsed) / (elapsed / step)
+            if step + steps_left < steps:
+                print(f"  (wall-time budget: about {int(step + steps_left)} steps will run)", flush=True)
         if step % args.val_every == 0 or stop:
             v_net, v_lin = validate(net, val, prepare)
             v_ema, _ = validate(ema, val, prepare)

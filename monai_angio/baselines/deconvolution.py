@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from monai_angio.phantoms.focal_spot import apply_kernel
@@ -55,13 +54,21 @@ def _check_kernel(kernel: np.ndarray | torch.Tensor, name: str) -> torch.Tensor:
     return k / total
 
 
-def _reflect_pad(x: torch.Tensor, ph: int, pw: int) -> torch.Tensor:
-    """Pad the last two dimensions of ``(N, 1, H, W)`` by reflection (replicate where the image is too small)."""
-    if ph == 0 and pw == 0:
-        return x
+def _symmetric_extension(x: torch.Tensor, min_h: int, min_w: int) -> torch.Tensor:
+    """Periodic mirror extension of ``(N, 1, H, W)``: ``a0 .. a(H-1) a(H-2) .. a1`` along each axis, tiled up to
+    at least ``min_h x min_w``.
+
+    Its circular convolution with a point-symmetric kernel equals, on the image, the convolution with reflective
+    borders (torch ``"reflect"``), so the FFT's periodic boundary matches the blur model exactly.
+    """
     h, w = x.shape[-2:]
-    mode = "reflect" if ph < h and pw < w else "replicate"
-    return F.pad(x, (pw, pw, ph, ph), mode=mode)
+    if h > 2:
+        x = torch.cat([x, torch.flip(x[..., 1 : h - 1, :], dims=(-2,))], dim=-2)
+    if w > 2:
+        x = torch.cat([x, torch.flip(x[..., :, 1 : w - 1], dims=(-1,))], dim=-1)
+    rh = -(-min_h // x.shape[-2])
+    rw = -(-min_w // x.shape[-1])
+    return x.repeat(1, 1, rh, rw) if rh > 1 or rw > 1 else x
 
 
 def wiener_deconvolution(
@@ -69,21 +76,20 @@ def wiener_deconvolution(
     kernel: np.ndarray | torch.Tensor,
     balance: float = 0.01,
     regularizer: str = "laplacian",
-    pad: int | None = None,
     clip: bool = True,
 ) -> torch.Tensor:
     """Wiener (Tikhonov-regularised) deconvolution in the Fourier domain.
 
     The estimate is ``X = conj(K) Y / (|K|^2 + balance |R|^2)`` with ``K`` the kernel's transfer function and ``R``
     the regulariser: the discrete Laplacian (penalises roughness, as in scikit-image's ``wiener``) or the identity (a
-    constant noise-to-signal ratio). The image is padded by reflection before the FFT to limit wrap-around ringing.
+    constant noise-to-signal ratio). The image is extended by mirror symmetry before the FFT, so the periodic boundary
+    of the FFT matches reflective image borders (exact for the point-symmetric focal-spot kernels).
 
     Args:
         image: float tensor ``(..., H, W)``.
         kernel: ``(kh, kw)`` point-spread function with odd sides (normalised to sum 1 here).
         balance: regularisation weight ``>= 0`` (0 = plain inverse filter, unstable with noise).
         regularizer: ``"laplacian"`` or ``"identity"``.
-        pad: reflection padding in pixels on each side; default twice the kernel radius plus 8.
         clip: clip the result to [0, 1].
 
     Returns:
@@ -97,18 +103,11 @@ def wiener_deconvolution(
     if regularizer not in _REGULARIZERS:
         raise ValueError(f"{name}: regularizer must be one of {_REGULARIZERS}, got {regularizer!r}.")
     rh, rw = k.shape[0] // 2, k.shape[1] // 2
-    if pad is None:
-        pad = 2 * max(rh, rw) + 8
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
-        raise ValueError(f"{name}: pad must be a non-negative int or None, got {pad!r}.")
     shape = x.shape
     h, w = shape[-2:]
     work = torch.float64 if x.dtype == torch.float64 else torch.float32
-    y = _reflect_pad(x.reshape(-1, 1, h, w).to(work), pad, pad)
+    y = _symmetric_extension(x.reshape(-1, 1, h, w).to(work), k.shape[0], k.shape[1])
     hp, wp = y.shape[-2:]
-    if hp < k.shape[0] or wp < k.shape[1]:
-        y = F.pad(y, (0, max(0, k.shape[1] - wp), 0, max(0, k.shape[0] - hp)), mode="replicate")
-        hp, wp = y.shape[-2:]
     # transfer function: kernel zero-padded to the image size with its centre moved to the origin (true convolution)
     kp = torch.zeros(hp, wp, dtype=torch.float64, device=x.device)
     kp[: k.shape[0], : k.shape[1]] = k.to(x.device)
@@ -125,7 +124,7 @@ def wiener_deconvolution(
         torch.complex128 if work == torch.float64 else torch.complex64
     )
     out = torch.fft.irfft2(torch.fft.rfft2(y) * filt, s=(hp, wp))
-    out = out[..., pad : pad + h, pad : pad + w]
+    out = out[..., :h, :w]
     if clip:
         out = out.clamp(0.0, 1.0)
     return out.reshape(shape).to(x.dtype)

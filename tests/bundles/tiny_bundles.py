@@ -109,13 +109,13 @@ def _network_def(kind: str) -> dict[str, Any]:
     }
 
 
-def _tensor(channels: int, channel_def: dict[str, str]) -> dict[str, Any]:
+def _tensor(channels: int, channel_def: dict[str, str], multiple: int) -> dict[str, Any]:
     return {
         "type": "image",
         "format": "magnitude",
         "modality": "XA",
         "num_channels": channels,
-        "spatial_shape": ["2*n", "2*n"],
+        "spatial_shape": [f"{multiple}*n", f"{multiple}*n"],
         "dtype": "float32",
         "value_range": [0, 1],
         "is_patch_data": False,
@@ -127,7 +127,8 @@ def _metadata(kind: str) -> dict[str, Any]:
     import monai
 
     two = kind == "two_frame"
-    inputs = _tensor(2, {"0": "frame 0", "1": "frame 1"}) if two else _tensor(1, {"0": "image"})
+    multiple = 2 if two else 4  # UNet's instance norm needs more than one pixel at its 1/2 level
+    inputs = _tensor(2, {"0": "frame 0", "1": "frame 1"}, multiple) if two else _tensor(1, {"0": "image"}, multiple)
     return {
         "schema": _SCHEMA_URL,
         "version": "0.1.0",
@@ -151,13 +152,17 @@ def _metadata(kind: str) -> dict[str, Any]:
         "references": [],
         "network_data_format": {
             "inputs": {"image": inputs},
-            "outputs": {"pred": _tensor(1, {"0": "image"})},
+            "outputs": {"pred": _tensor(1, {"0": "image"}, multiple)},
         },
     }
 
 
 def _preprocessing(kind: str, keys: list[str]) -> dict[str, Any]:
-    image_first = {"_target_": "EnsureChannelFirstd", "keys": "image", "channel_dim": -1 if kind == "two_frame" else None}
+    image_first = {
+        "_target_": "EnsureChannelFirstd",
+        "keys": "image",
+        "channel_dim": -1 if kind == "two_frame" else None,
+    }
     transforms: list[dict[str, Any]] = [{"_target_": "LoadImaged", "keys": keys, "image_only": True}, image_first]
     if "label" in keys:
         transforms.append({"_target_": "EnsureChannelFirstd", "keys": "label", "channel_dim": None})
@@ -314,7 +319,7 @@ def _multi_gpu_config() -> dict[str, Any]:
         "validate#evaluator#val_handlers": "$None if dist.get_rank() > 0 else @validate#handlers",
         "initialize": [
             "$import torch.distributed as dist",
-            "$dist.is_initialized() or dist.init_process_group(backend='nccl' if torch.cuda.is_available() else 'gloo')",
+            "$dist.is_initialized() or dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')",
             "$torch.cuda.set_device(@device) if torch.cuda.is_available() else None",
             "$monai.utils.set_determinism(seed=0)",
         ],

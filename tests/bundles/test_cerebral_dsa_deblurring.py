@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+import torch
+from monai.bundle import ConfigParser
+
+from monai_angio.networks import RDNDeblur
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "bundles" / "cerebral_dsa_deblurring"
+CONFIGS = BUNDLE / "configs"
+WEIGHTS = BUNDLE / "models" / "model.pt"
+DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
+
+# tiny phantom-only training/validation data: runs in seconds on a CPU
+TINY = {
+    "data_dir": "$None",
+    "phantom_count": 1,
+    "phantom_size": 64,
+    "val_phantom_count": 1,
+    "val_roi_size": 32,
+    "batch_size": 4,
+    "epochs": 1,
+    "epoch_length": 2,
+    "num_workers": 0,
+}
+
+
+def _run(configs: list[str], **overrides) -> None:
+    from monai.bundle import run
+
+    files = [str(CONFIGS / c) for c in configs]
+    run(config_file=files if len(files) > 1 else files[0], **overrides)
+
+
+def _tiny_bundle(tmp_path: Path, with_weights: bool = True) -> Path:
+    root = tmp_path / "bundle"
+    (root / "models").mkdir(parents=True)
+    if with_weights:
+        shutil.copy(WEIGHTS, root / "models" / "model.pt")
+    return root
+
+
+def test_metadata():
+    meta = json.loads((CONFIGS / "metadata.json").read_text())
+    for key in ("schema", "version", "changelog", "monai_version", "pytorch_version", "numpy_version",
+                "required_packages_version", "task", "description", "authors", "copyright", "intended_use",
+                "references", "network_data_format", "eval_metrics"):  # fmt: skip
+        assert meta.get(key), key
+    assert "20240725" in meta["schema"]
+    assert meta["version"] in meta["changelog"]
+    inp = meta["network_data_format"]["inputs"]["image"]
+    out = meta["network_data_format"]["outputs"]["pred"]
+    assert inp["num_channels"] == out["num_channels"] == 1
+    assert inp["value_range"] == out["value_range"] == [0, 1]
+    assert inp["dtype"] == "float32" and len(inp["spatial_shape"]) == 2
+    numbers = [v for v in meta["eval_metrics"].values() if isinstance(v, (int, float))]
+    assert numbers, "eval_metrics must hold measured numbers"
+
+
+def test_configs_parse_and_weights_load():
+    for name in ("train.json", "inference.json", "evaluate.json", "multi_gpu_train.json", "metadata.json"):
+        json.loads((CONFIGS / name).read_text())
+    assert (CONFIGS / "logging.conf").is_file() and "Apache License" in (BUNDLE / "LICENSE").read_text()
+    nets = []
+    for name in ("train.json", "inference.json"):
+        parser = ConfigParser()
+        parser.read_config(CONFIGS / name)
+        net = parser.get_parsed_content("network_def")
+        assert isinstance(net, RDNDeblur)
+        nets.append(net)
+    assert sum(p.numel() for p in nets[0].parameters()) == sum(p.numel() for p in nets[1].parameters())
+    assert WEIGHTS.stat().st_size < 25 * 2**20
+    state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    nets[1].load_state_dict(state)  # strict: same architecture, plain state dict (no "module." prefix)
+    # trained: the zero-initialised last convolution has moved away from the identity
+    assert float(state["last.weight"].abs().sum()) > 0
+
+
+def test_verify_net_in_out():
+    from monai.bundle import verify_net_in_out
+
+    verify_net_in_out(
+        net_id="network_def",
+        meta_file=str(CONFIGS / "metadata.json"),
+        config_file=str(CONFIGS / "inference.json"),
+        n=1,
+        any=24,
+        device="cpu",
+    )
+
+
+def test_train_one_short_epoch(tmp_path):
+    root = _tiny_bundle(tmp_path, with_weights=False)
+    _run(["train.json"], bundle_root=str(root), **TINY)
+    saved = root / "models" / "model.pt"
+    assert saved.is_file()
+    RDNDeblur().load_state_dict(torch.load(saved, map_location="cpu", weights_only=True))
+
+
+def _phantom_cine(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    from monai_angio.io import write_dicom_cine, write_frames
+    from monai_angio.phantoms import AngiographyPhantom
+
+    frames, meta = AngiographyPhantom(size=(40, 48), num_frames=3, seed=3).generate()
+    dcm = write_dicom_cine(tmp_path / "cine.dcm", frames, bits_stored=12, frame_time_ms=meta["frame_time_ms"])
+    folder = tmp_path / "frames"
+    write_frames(folder, (frames >> 4).astype(np.uint8), 8)
+    return dcm, folder, frames
+
+
+def test_inference_dicom_and_folder(tmp_path):
+    from monai_angio.io import load_sequence
+
+    root = _tiny_bundle(tmp_path)
+    dcm, folder, frames = _phantom_cine(tmp_path)
+    out_dir = tmp_path / "out"
+    _run(["inference.json"], bundle_root=str(root), input_path=str(dcm), output_dir=str(out_dir))
+    result = out_dir / "cine_deblurred.dcm"
+    ds = pydicom.dcmread(result)
+    assert "RDN focal-spot deblurring" in ds.DerivationDescription
+    assert int(ds.BitsStored) == 12 and int(ds.NumberOfFrames) == 3 and (ds.Rows, ds.Columns) == (40, 48)
+    restored, meta = load_sequence(result)
+    diff = np.abs(restored.astype(np.float64) - frames) / 4095
+    assert 0 < diff.mean() < 0.05  # deblurring changes the frames, but only a little
+    assert meta["frame_time_ms"] == pytest.approx(1000 / 15, rel=1e-3)
+
+    _run(["inference.json"], bundle_root=str(root), input_path=str(folder), output_dir=str(out_dir))
+    pngs = sorted((out_dir / "frames_deblurred").glob("*.png"))
+    assert len(pngs) == 3
+    restored8, meta8 = load_sequence(out_dir / "frames_deblurred")
+    assert restored8.dtype == np.uint8 and restored8.shape == (3, 40, 48) and meta8["bits_stored"] == 8
+
+
+def _read_metric(out_dir: Path, name: str) -> float:
+    with (out_dir / "metrics.csv").open() as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if row and row[0] == name:
+                return float(row[1])
+    raise AssertionError(f"{name} not in metrics.csv")
+
+
+def test_evaluate_on_phantom(tmp_path):
+    root = _tiny_bundle(tmp_path)
+    out_dir = tmp_path / "eval"
+    _run(["train.json", "evaluate.json"], bundle_root=str(root), output_dir=str(out_dir), **TINY)
+    assert 20.0 < _read_metric(out_dir, "val_psnr") < 80.0
+    assert 0.5 < _read_metric(out_dir, "val_ssim") <= 1.0
+    details = (out_dir / "val_psnr_raw.csv").read_text()
+    assert "focal1.20mm" in details
+
+
+@pytest.mark.skipif(not DSA.is_dir(), reason="../shared/data/dsa not available")
+def test_evaluate_on_held_out_real_frames(tmp_path):
+    root = _tiny_bundle(tmp_path)
+    out_dir = tmp_path / "eval"
+    overrides = {"data_dir": str(DSA), "validate#dataset#max_frames": 1, "validate#dataset#roi_size": 64}
+    _run(["train.json", "evaluate.json"], bundle_root=str(root), output_dir=str(out_dir), **overrides)
+    assert 30.0 < _read_metric(out_dir, "val_psnr") < 60.0
+
+
+@pytest.mark.slow
+def test_multi_gpu_train_two_cpu_processes(tmp_path):
+    root = _tiny_bundle(tmp_path, with_weights=False)
+    configs = f"['{CONFIGS / 'train.json'}','{CONFIGS / 'multi_gpu_train.json'}']"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29561",
+           "-m", "monai.bundle", "run", "--config_file", configs, "--bundle_root", str(root)]  # fmt: skip
+    for key, value in {**TINY, "num_threads": 1}.items():
+        cmd += [f"--{key}", str(value)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    state = torch.load(root / "models" / "model.pt", map_location="cpu", weights_only=True)
+    RDNDeblur().load_state_dict(state)

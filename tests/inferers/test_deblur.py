@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import numpy as np
+import pydicom
+import pytest
+import torch
+from monai.data import MetaTensor
+from torch import nn
+
+from monai_angio.inferers.deblur import CineDeblurInferer, CollatableMetad, SaveCined, deblur_cine, quantize
+from monai_angio.networks import RDNDeblur
+
+
+class _Pointwise(nn.Module):
+    """A per-pixel network (1x1 conv): tiling cannot change its output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 1)
+        with torch.no_grad():
+            self.conv.weight.fill_(0.8)
+            self.conv.bias.fill_(0.05)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
+def _cine(t: int = 3, h: int = 40, w: int = 28) -> torch.Tensor:
+    return torch.rand(t, 1, h, w, generator=torch.Generator().manual_seed(0))
+
+
+def test_untrained_rdn_is_identity():
+    frames = _cine()
+    out = deblur_cine(frames, RDNDeblur(num_blocks=1, num_layers=1), progress=False)
+    assert out.shape == frames.shape and out.dtype == torch.float32
+    torch.testing.assert_close(out, frames)
+
+
+def test_tiling_and_batching_give_the_whole_frame_result():
+    frames = _cine(3, 70, 45)
+    net = _Pointwise()
+    expected = (0.8 * frames + 0.05).clamp(0, 1)
+    whole = deblur_cine(frames, net, progress=False)
+    torch.testing.assert_close(whole, expected)
+    tiled = deblur_cine(frames, net, tile_size=32, batch_size=2, progress=False)
+    torch.testing.assert_close(tiled, expected)
+    # a frame smaller than the tile along one side (reflect padding inside the sliding window)
+    tiled_wide = deblur_cine(frames[:, :, :20], net, tile_size=24, progress=False)
+    torch.testing.assert_close(tiled_wide, expected[:, :, :20])
+
+
+def test_tiled_conv_network_is_close_to_whole_frame():
+    torch.manual_seed(0)
+    net = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4, zero_init_last=False)
+    frames = _cine(1, 96, 80) * 0.5 + 0.25
+    whole = deblur_cine(frames, net, progress=False, clip=False)
+    tiled = deblur_cine(frames, net, tile_size=48, progress=False, clip=False, overlap=0.5)
+    assert whole.shape == tiled.shape
+    # differences only where tiles end (zero padding inside a tile); the frame centre of a tile is exact-ish
+    assert float((whole - tiled).abs().mean()) < 0.02 * float(whole.abs().mean())
+
+
+def test_network_mode_and_numpy_input():
+    net = _Pointwise().train()
+    out = deblur_cine(_cine().numpy(), net, progress=False)
+    assert isinstance(out, torch.Tensor) and net.training
+
+
+def test_input_checks():
+    net = _Pointwise()
+    with pytest.raises(ValueError, match=r"\(T, 1, H, W\)"):
+        deblur_cine(torch.rand(3, 40, 28), net)
+    with pytest.raises(TypeError, match="float"):
+        deblur_cine(torch.ones(2, 1, 8, 8, dtype=torch.uint8), net)
+    with pytest.raises(ValueError, match="NaN"):
+        deblur_cine(torch.full((2, 1, 8, 8), float("nan")), net)
+    with pytest.raises(ValueError, match="tile_size"):
+        deblur_cine(_cine(), net, tile_size=4)
+    with pytest.raises(ValueError, match="batch_size"):
+        deblur_cine(_cine(), net, batch_size=0)
+
+
+def test_cine_inferer_shapes():
+    net = _Pointwise()
+    inferer = CineDeblurInferer(tile_size=32)
+    cine = torch.rand(2, 1, 3, 40, 36)  # (B, C, T, H, W)
+    out = inferer(cine, net)
+    assert out.shape == cine.shape
+    torch.testing.assert_close(out, (0.8 * cine + 0.05).clamp(0, 1))
+    frames = torch.rand(2, 1, 20, 24)
+    torch.testing.assert_close(inferer(frames, net), (0.8 * frames + 0.05).clamp(0, 1))
+    with pytest.raises(ValueError, match="expected"):
+        inferer(torch.rand(1, 20, 24), net)
+
+
+def test_collatable_meta():
+    meta = {"filename": "a.dcm", "format": "dicom", "bits_stored": 12, "frame_times_ms": [0.0, 1.0], "modality": None}
+    d = CollatableMetad(keys="image")({"image": MetaTensor(torch.zeros(1, 2, 4, 4), meta=meta)})
+    assert d["image"].meta["bits_stored"] == 12 and d["image"].meta["filename"] == "a.dcm"
+    assert "frame_times_ms" not in d["image"].meta and "modality" not in d["image"].meta
+
+
+def test_quantize():
+    q = quantize(torch.tensor([0.0, 0.5, 1.0, 1.2, -0.1]), 12)
+    assert q.dtype == np.uint16 and q.tolist() == [0, 2048, 4095, 4095, 0]
+    assert quantize(np.array([0.5]), 8).dtype == np.uint8
+    with pytest.raises(ValueError, match="bits"):
+        quantize(np.array([0.5]), 17)
+
+
+def test_save_cine_dicom_and_png(tmp_path):
+    from monai_angio.io import load_sequence, write_dicom_cine
+
+    rng = np.random.default_rng(0)
+    stored = rng.integers(0, 4096, size=(3, 16, 12)).astype(np.uint16)
+    src = write_dicom_cine(tmp_path / "src.dcm", stored, bits_stored=12, frame_time_ms=50.0)
+    pred = torch.from_numpy(stored[None].astype(np.float32) / 4095)
+    meta = {"filename": str(src), "format": "dicom", "bits_stored": 12, "frame_time_ms": 50.0}
+    out = SaveCined(keys="pred", output_dir=tmp_path / "out", method="test method")(
+        {"pred": pred, "image": MetaTensor(pred.clone(), meta=meta)}
+    )
+    path = tmp_path / "out" / "src_deblurred.dcm"
+    assert out["pred_path"] == str(path) and path.is_file()
+    ds = pydicom.dcmread(path)
+    assert "test method" in ds.DerivationDescription and int(ds.BitsStored) == 12
+    frames, m = load_sequence(path)
+    np.testing.assert_array_equal(frames, stored)
+    assert m["frame_time_ms"] == pytest.approx(50.0)
+
+    folder_meta = {"filename": str(tmp_path / "frames_in"), "format": "image_folder", "bits_stored": 8}
+    small = torch.rand(1, 2, 10, 8)
+    out = SaveCined(keys="pred", output_dir=tmp_path / "out")(
+        {"pred": small, "image": MetaTensor(small, meta=folder_meta)}
+    )
+    written = sorted((tmp_path / "out" / "frames_in_deblurred").glob("*.png"))
+    assert len(written) == 2 and out["pred_path"].endswith("frames_in_deblurred")
+    frames, m = load_sequence(tmp_path / "out" / "frames_in_deblurred")
+    np.testing.assert_array_equal(frames, quantize(small[0], 8))
+    with pytest.raises(ValueError, match="bits_stored"):
+        SaveCined(keys="pred", output_dir=tmp_path)({"pred": small, "image": MetaTensor(small, meta={})})
+    with pytest.raises(ValueError, match="output_format"):
+        SaveCined(keys="pred", output_dir=tmp_path, output_format="jpeg")
