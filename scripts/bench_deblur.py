@@ -51,6 +51,12 @@ from monai_angio.networks import RDNDeblur
 REPO = Path(__file__).resolve().parents[1]
 DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 WEIGHTS = REPO / "bundles" / "cerebral_dsa_deblurring" / "models" / "model.pt"
+# intensity normalisation the network was trained with (frames minus the DSA background level)
+INPUT_OFFSET = float(
+    json.loads((REPO / "bundles" / "cerebral_dsa_deblurring" / "configs" / "inference.json").read_text())[
+        "input_offset"
+    ]
+)
 GEOMETRY = {"sod_mm": 750.0, "sid_mm": 1100.0, "profile": "gaussian"}
 METHODS = ("blurred", "unsharp", "wiener", "richardson_lucy", "rdn")
 
@@ -92,7 +98,7 @@ def restore(method: str, x: torch.Tensor, kernel: np.ndarray, params: dict[str, 
         return wiener_deconvolution(x, kernel, params["wiener_balance"])
     if method == "richardson_lucy":
         return richardson_lucy(x, kernel, params["richardson_lucy_iterations"])
-    return deblur_cine(x, net, tile_size=512, progress=False)
+    return deblur_cine(x, net, tile_size=512, progress=False, input_offset=INPUT_OFFSET)
 
 
 def evaluate_set(
@@ -166,7 +172,7 @@ def timing_worker(case: str, size: int, threads: int, reps: int, weights: str) -
         tile = None if case == "rdn_whole" else int(case.split("_")[-1])
 
         def run() -> None:
-            deblur_cine(x, net, tile_size=tile, progress=False)
+            deblur_cine(x, net, tile_size=tile, progress=False, input_offset=INPUT_OFFSET)
     elif case == "richardson_lucy_30":
 
         def run() -> None:
@@ -247,16 +253,17 @@ def markdown(result: dict[str, Any]) -> str:
         "training frames (real: 3 frames of the training part; phantom: other phantom seeds). Values: mean ± std "
         "over frames of PSNR (dB) / SSIM, data range 1.",
         "",
-        "| set | px (mm) | focal spot (mm) | blur FWHM (px) | blurred | unsharp | Wiener (true kernel) "
+        "| set | px (mm) | focal spot (mm) | blur FWHM (px) | frames | blurred | unsharp | Wiener (true kernel) "
         "| Richardson-Lucy (true kernel) | RDN (this bundle) | RDN gain (dB) | RDN - R-L (dB) |",
-        "|---|---:|---:|---:|---|---|---|---|---|---:|---:|",
+        "|---|---:|---:|---:|---:|---|---|---|---|---|---:|---:|",
     ]
     for r in result["quality"]:
         cells = []
         for m in METHODS:
             cells.append(f"{r[f'{m}_psnr_mean']:.2f} ± {r[f'{m}_psnr_std']:.2f} / {r[f'{m}_ssim_mean']:.4f}")
         lines.append(
-            f"| {r['set']} | {r['pixel_spacing_mm']} | {r['focal_spot_mm']} | {r['blur_fwhm_px']:.2f} | "
+            f"| {r['set']} | {r['pixel_spacing_mm']} | {r['focal_spot_mm']} | {r['blur_fwhm_px']:.2f} "
+            + f"| {r['frames']} | "
             + " | ".join(cells)
             + f" | {r['rdn_gain_db']:+.2f} | {r['rdn_minus_rl_db']:+.2f} |"
         )
@@ -289,6 +296,9 @@ def main() -> None:
     parser.add_argument("--spacings", type=float, nargs="+", default=[0.154, 0.308])
     parser.add_argument("--photons", type=float, default=2.0e4)
     parser.add_argument("--max-frames", type=int, default=None, help="at most this many test frames (speed)")
+    parser.add_argument(
+        "--secondary-max-frames", type=int, default=8, help="test frames for the spacings after the first (speed)"
+    )
     parser.add_argument("--phantoms", type=int, default=4, help="phantom cines (2 frames each, 512²); 0 = none")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--size", type=int, default=1024)
@@ -320,10 +330,15 @@ def main() -> None:
             test = [test[i] for i in keep]
         example["frame"] = len(test) // 2
         example["crop_origin"] = (400, 300)
-        tune = [f[256:768, 140:652] for f in (train[10], train[25], train[40])]
+        tune = [train[10], train[25], train[40]]  # whole training frames, degraded like the test frames
         for spacing in args.spacings:
-            ex = example if spacing == args.spacings[0] else None
-            quality += evaluate_set("real DSA", test, tune, args.spots, spacing, args.photons, net, ex)
+            first = spacing == args.spacings[0]
+            frames = test
+            if not first and args.secondary_max_frames and args.secondary_max_frames < len(test):
+                keep = np.unique(np.linspace(0, len(test) - 1, args.secondary_max_frames).round().astype(int))
+                frames = [test[i] for i in keep]
+            ex = example if first else None
+            quality += evaluate_set("real DSA", frames, tune, args.spots, spacing, args.photons, net, ex)
     else:
         print(f"{args.data} not found: real-data rows skipped")
     if args.phantoms:

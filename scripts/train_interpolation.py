@@ -4,8 +4,10 @@ Each batch holds tuples with one number of target frames N (cycling 1, 2, 3), dr
 half resolution and from phantom cines (coronary and DSA modes with cardiac motion), with random crops, synthetic
 geometric motion (:class:`~monai_angio.engines.RandTupleMotiond`), flips, rot90, temporal reversal and a mild gamma.
 The schedule is AdamW with linear warm-up and cosine decay; an exponential moving average (EMA) of the weights is
-kept, and the weights (raw or EMA, whichever validates better on held-out phantom cines) are written as a plain
-state dict. The last 30 % of the real cine is never used here (it is the benchmark's test span).
+kept. Validation: the PSNR gain over the linear blend on the last ``--val-frames`` frames of the training span of the
+real cine (whole frames, never trained on) and on two phantom cines of other seeds; the raw or EMA weights with the
+best mean gain (after ``--select-after`` steps) are written as a plain state dict. The last 30 % of the real cine is
+never read here (it is the benchmark's test span).
 
 Run ``python scripts/train_interpolation.py --help`` for the options; ``scripts/train_cerebral_dsa_interpolation.sh``
 holds the settings of the shipped weights.
@@ -34,7 +36,14 @@ from monai.transforms import (
 )
 
 from monai_angio.data import CineTupleDataset, cine_eval_tuples, phantom_cines, prepare_cine, split_frames
-from monai_angio.engines import MixedTupleDataset, MoStDSALoss, PrepareInterpolationBatch, RandTupleMotiond
+from monai_angio.engines import (
+    MixedTupleDataset,
+    MoStDSALoss,
+    PrepareInterpolationBatch,
+    RandTupleMotiond,
+    RandTupleNoised,
+)
+from monai_angio.engines.workflows import InterpolationInferer
 from monai_angio.metrics import psnr
 from monai_angio.networks import MoStDSA
 from monai_angio.transforms import RandTemporalReversed
@@ -44,8 +53,10 @@ DEFAULT_CINE = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 KEYS = ["frame0", "frame1", "target"]
 
 
-def build_transform(crop: int, margin: int, motion_prob: float, max_translation: float) -> Compose:
-    """Crop with a margin, add synthetic motion, crop the centre, then flips, rot90, temporal reversal and gamma."""
+def build_transform(crop: int, margin: int, motion_prob: float, max_translation: float, noise: bool = False) -> Compose:
+    """Crop with a margin, add synthetic motion, crop the centre, then flips, rot90, temporal reversal, gamma and
+    (for noise-free phantoms) shared + independent noise."""
+    extra = [RandTupleNoised(prob=1.0, shared_std=(0.0, 0.012), independent_std=(0.0, 0.01))] if noise else []
     return Compose(
         [
             RandSpatialCropd(KEYS, roi_size=crop + 2 * margin, random_size=False),
@@ -56,6 +67,7 @@ def build_transform(crop: int, margin: int, motion_prob: float, max_translation:
             RandRotate90d(KEYS, prob=0.5, max_k=3),
             RandTemporalReversed(prob=0.5),
             RandAdjustContrastd(KEYS, prob=0.3, gamma=(0.7, 1.4)),
+            *extra,
         ]
     )
 
@@ -67,7 +79,7 @@ def downscale(cine: torch.Tensor, factor: float) -> torch.Tensor:
     return torch.nn.functional.interpolate(x, size=size, mode="area").permute(1, 0, 2, 3).contiguous()
 
 
-def make_phantoms(count: int, seed: int, size: int, num_frames: int) -> list[np.ndarray]:
+def make_phantoms(count: int, seed: int, size: int, num_frames: int, noise: bool = True) -> list[np.ndarray]:
     """Phantom cines alternating coronary (strong cardiac motion) and DSA mode (moderate motion), varied rates."""
     cines = []
     rates = (7.5, 10.0, 15.0)
@@ -79,6 +91,7 @@ def make_phantoms(count: int, seed: int, size: int, num_frames: int) -> list[np.
             "frame_rate": rates[i % 3],
             "mode": mode,
             "heart_rate_bpm": 60.0 + 10.0 * (i % 5),
+            "noise": noise,
         }
         if mode == "dsa":
             kw["motion_amplitude"] = 0.015 + 0.01 * (i % 3)
@@ -86,29 +99,34 @@ def make_phantoms(count: int, seed: int, size: int, num_frames: int) -> list[np.
     return cines
 
 
-def validation_tuples(phantoms: list[np.ndarray], real: torch.Tensor, crop: int) -> list[dict]:
-    """Fixed validation tuples (N = 1, 2, 3): centre crops of held-out phantom cines and of the real training span."""
-    out = []
-    center = CenterSpatialCropd(KEYS, roi_size=crop)
+def validation_tuples(phantoms: list[np.ndarray], real: torch.Tensor | None) -> dict[str, list[dict]]:
+    """Fixed validation tuples (N = 1, 2, 3): whole phantom cines (seeds not trained on) and the whole real validation
+    frames (the end of the training span, excluded from the training tuples)."""
+    out: dict[str, list[dict]] = {"phantom": [], "real": []}
     for n in (1, 2, 3):
         for cine in phantoms:
-            ds = cine_eval_tuples(cine, n, gap=1, stride=7)
-            out += [center(ds[j]) for j in range(0, len(ds), 2)]
-        ds = cine_eval_tuples(real, n, gap=1, stride=9)
-        out += [center(ds[j]) for j in range(len(ds))]
+            ds = cine_eval_tuples(cine, n, gap=1, stride=n + 1)
+            out["phantom"] += [ds[j] for j in range(len(ds))]
+        if real is not None and real.shape[1] > n + 1:
+            ds = cine_eval_tuples(real, n, gap=1, stride=n + 1)
+            out["real"] += [ds[j] for j in range(len(ds))]
     return out
 
 
 @torch.no_grad()
 def validate(net: torch.nn.Module, tuples: list[dict], prepare: PrepareInterpolationBatch) -> tuple[float, float]:
-    """Mean PSNR of the network and of the linear blend over the validation tuples."""
+    """Mean PSNR of the network and of the linear blend over the validation tuples (``nan`` when there are none)."""
+    if not tuples:
+        return float("nan"), float("nan")
     was = net.training
     net.eval()
     p_net, p_lin = [], []
     for item in tuples:
-        batch = {k: (v.unsqueeze(0) if isinstance(v, torch.Tensor) else v) for k, v in item.items() if k in KEYS + ["time"]}
+        batch = {
+            k: (v.unsqueeze(0) if isinstance(v, torch.Tensor) else v) for k, v in item.items() if k in KEYS + ["time"]
+        }
         f0, target, (f1, t), _ = prepare(batch)
-        pred = net(f0, f1, t)
+        pred = InterpolationInferer()(f0, net, f1, t)
         lin = (1 - t)[..., None, None, None] * f0.unsqueeze(1) + t[..., None, None, None] * f1.unsqueeze(1)
         p_net.append(psnr(pred.flatten(0, 1), target.flatten(0, 1), 1.0).mean().item())
         p_lin.append(psnr(lin.flatten(0, 1), target.flatten(0, 1), 1.0).mean().item())
@@ -143,6 +161,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bundles" / "cerebral_dsa_interpolation" / "models" / "model.pt"))
     ap.add_argument("--work-dir", default="/tmp/most_dsa_train")
     ap.add_argument("--init", default=None, help="start from these weights (state dict)")
+    ap.add_argument("--val-frames", type=int, default=8, help="frames at the end of the training span that validate")
+    ap.add_argument("--phantom-noise-aug", action="store_true", help="noise-free phantoms + shared/independent noise")
+    ap.add_argument("--select-after", type=int, default=0, help="first step whose checkpoint may be selected")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -153,29 +174,42 @@ def main() -> None:
     # ---- data
     real = prepare_cine(args.cine)  # (1, T, H, W) float in [0, 1]
     (t0, t1), test = split_frames(int(real.shape[1]), args.holdout)
-    real_train = real.as_tensor()[:, t0:t1].contiguous()
+    tv = t1 - args.val_frames  # the end of the training span validates (never trained on)
+    real_train = real.as_tensor()[:, t0:tv].contiguous()
+    real_val = real.as_tensor()[:, tv:t1].contiguous() if args.val_frames > 0 else None
     real_half = downscale(real_train, 0.5)
-    print(f"real cine {tuple(real.shape)}: training frames {t0}..{t1 - 1}, held out {test[0]}..{test[1] - 1}", flush=True)
+    print(
+        f"real cine {tuple(real.shape)}: training frames {t0}..{tv - 1}, validation {tv}..{t1 - 1}, "
+        f"held out (never read) {test[0]}..{test[1] - 1}",
+        flush=True,
+    )
     tic = time.perf_counter()
-    phantoms = make_phantoms(args.phantoms, seed=args.seed * 1000 + 1, size=args.phantom_size, num_frames=40)
-    val_phantoms = make_phantoms(2, seed=90001, size=192, num_frames=24)
+    phantoms = make_phantoms(
+        args.phantoms,
+        seed=args.seed * 1000 + 1,
+        size=args.phantom_size,
+        num_frames=40,
+        noise=not args.phantom_noise_aug,
+    )
+    val_phantoms = make_phantoms(2, seed=700, size=192, num_frames=17)
     print(f"{len(phantoms)} phantom cines in {time.perf_counter() - tic:.1f} s", flush=True)
 
     margin = int(math.ceil(args.max_translation)) + 8
     groups = []
     for n in (1, 2, 3):
         tf = build_transform(args.crop, margin, args.motion_prob, args.max_translation)
+        tfp = build_transform(args.crop, margin, args.motion_prob, args.max_translation, noise=args.phantom_noise_aug)
         sources = [
             CineTupleDataset([real_train], n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
             CineTupleDataset([real_half], n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
-            CineTupleDataset(phantoms, n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
+            CineTupleDataset(phantoms, n, 10**6, transform=tfp, max_gap=args.max_gap, seed=None),
         ]
         groups.append(sources)
     weights = [float(w) for w in args.weights.split(",")]
     steps = args.steps
     dataset = MixedTupleDataset(groups, args.batch, steps * args.batch, weights=weights, seed=args.seed)
     loader = DataLoader(dataset, batch_size=args.batch, shuffle=False, num_workers=0, drop_last=True)
-    val = validation_tuples(val_phantoms, real_train, crop=192)
+    val = validation_tuples(val_phantoms, real_val)
     prepare = PrepareInterpolationBatch()
 
     # ---- model, loss, optimiser
@@ -208,10 +242,20 @@ def main() -> None:
     else:
         clock = {"start": None}
         sched = WarmupCosineSchedule(opt, warmup_steps=args.warmup, t_total=steps, end_lr=args.end_lr)
-    v_net, v_lin = validate(net, val, prepare)
-    print(f"step 0: val PSNR net {v_net:.3f} dB, linear {v_lin:.3f} dB", flush=True)
+
+    def score(model: torch.nn.Module) -> dict[str, float]:
+        """Validation: PSNR gain over the linear blend on the real validation frames and on the phantoms."""
+        out = {}
+        for part, tuples in val.items():
+            v, lin = validate(model, tuples, prepare)
+            out[part] = v - lin
+        out["score"] = float(np.nanmean([out["real"], out["phantom"]]))
+        return out
+
+    s0 = score(net)
+    print(f"step 0: val gain over linear {s0}", flush=True)
     history = []
-    best = {"score": -1e9}
+    best: dict = {"score": -1e9}
 
     # ---- train
     net.train()
@@ -252,16 +296,16 @@ def main() -> None:
             if step + steps_left < steps:
                 print(f"  (wall-time budget: about {int(step + steps_left)} steps will run)", flush=True)
         if step % args.val_every == 0 or stop:
-            v_net, v_lin = validate(net, val, prepare)
-            v_ema, _ = validate(ema, val, prepare)
-            history.append({"step": step, "val_psnr": v_net, "val_psnr_ema": v_ema, "val_psnr_linear": v_lin})
-            print(f"step {step}: val PSNR net {v_net:.3f} dB, ema {v_ema:.3f} dB, linear {v_lin:.3f} dB", flush=True)
+            s_net, s_ema = score(net), score(ema)
+            history.append({"step": step, "net": s_net, "ema": s_ema})
+            print(f"step {step}: val gain over linear (dB) net {s_net}, ema {s_ema}", flush=True)
             torch.save(net.state_dict(), work / "last.pt")
             torch.save(ema.state_dict(), work / "ema.pt")
-            for name, model, score in (("net", net, v_net), ("ema", ema, v_ema)):
-                if score > best["score"]:
-                    best = {"score": score, "step": step, "which": name}
-                    torch.save({k: v.clone() for k, v in model.state_dict().items()}, work / "best.pt")
+            if step >= args.select_after:
+                for which, model, sc in (("net", net, s_net), ("ema", ema, s_ema)):
+                    if sc["score"] > best["score"]:
+                        best = {**sc, "step": step, "which": which}
+                        torch.save({k: v.clone() for k, v in model.state_dict().items()}, work / "best.pt")
         if stop:
             break
 

@@ -1,19 +1,37 @@
-"""Training and evaluation helpers for the interpolation bundles: batch preparation, tuple sampling, losses, handlers."""
+"""Training and evaluation helpers of the interpolation bundles: batches, tuple sampling, losses, handlers."""
 
 from .handlers import SetEpochHandler, optional_tensorboard_handler
 from .losses import MOST_DSA_VGG_LAYER_WEIGHTS, MOST_DSA_VGG_LAYERS, MoStDSALoss
 from .prepare_batch import PrepareInterpolationBatch, frames_to_batch, interpolation_output_transform
-from .sampling import MixedTupleDataset, RandTupleMotiond
+from .sampling import MixedTupleDataset, RandTupleMotiond, RandTupleNoised, interpolation_sources
+from .workflows import (
+    CineInterpolationInferer,
+    InterpolationInferer,
+    LoadCined,
+    SaveInterpolatedCined,
+    evaluate_interpolation,
+    interpolate_to_files,
+    load_frames,
+)
 
 __all__ = [
     "MOST_DSA_VGG_LAYERS",
     "MOST_DSA_VGG_LAYER_WEIGHTS",
+    "CineInterpolationInferer",
+    "InterpolationInferer",
+    "LoadCined",
     "MixedTupleDataset",
     "MoStDSALoss",
     "PrepareInterpolationBatch",
     "RandTupleMotiond",
+    "RandTupleNoised",
+    "SaveInterpolatedCined",
     "SetEpochHandler",
     "frames_to_batch",
+    "evaluate_interpolation",
+    "interpolate_to_files",
     "interpolation_output_transform",
+    "interpolation_sources",
+    "load_frames",
     "optional_tensorboard_handler",
 ]

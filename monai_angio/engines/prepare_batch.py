@@ -20,7 +20,7 @@ def _plain(x: Any) -> torch.Tensor:
 
 
 class PrepareInterpolationBatch(PrepareBatch):
-    """Turn a collated frame-tuple batch into ``(frame0, target, (frame1, time), {})`` for ``network(frame0, frame1, t)``.
+    """Turn a collated tuple batch into ``(frame0, target, (frame1, time), {})`` for ``network(frame0, frame1, t)``.
 
     The batch is a dictionary with ``frame0``/``frame1`` ``(B, C, H, W)``, ``target`` ``(B, N * C, H, W)`` and
     ``time`` ``(B, N)`` (the keys of :class:`~monai_angio.transforms.SampleFrameTupled` after collation). The target
@@ -78,7 +78,9 @@ def frames_to_batch(target: torch.Tensor, num_frames: int, channels: int, name: 
     """Reshape stacked target frames ``(B, N * C, H, W)`` to ``(B, N, C, H, W)`` (a 5-D input is checked and kept)."""
     if target.ndim == 5:
         if target.shape[1:3] != (num_frames, channels):
-            raise ValueError(f"'{name}' {tuple(target.shape)} does not hold {num_frames} frames of {channels} channels.")
+            raise ValueError(
+                f"'{name}' {tuple(target.shape)} does not hold {num_frames} frames of {channels} channels."
+            )
         return target
     if target.ndim != 4 or target.shape[1] != num_frames * channels:
         raise ValueError(

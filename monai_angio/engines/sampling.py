@@ -14,7 +14,7 @@ from monai.transforms import Randomizable, RandomizableTransform
 from monai.utils import MAX_SEED
 from torch.utils.data import Dataset
 
-__all__ = ["MixedTupleDataset", "RandTupleMotiond"]
+__all__ = ["MixedTupleDataset", "RandTupleMotiond", "RandTupleNoised", "interpolation_sources"]
 
 
 class MixedTupleDataset(Randomizable, Dataset):
@@ -31,7 +31,8 @@ class MixedTupleDataset(Randomizable, Dataset):
         groups: one sequence of datasets per target count.
         block_size: consecutive items drawn from the same group (the batch size).
         length: number of items of an epoch (a multiple of ``block_size * len(groups)`` is best).
-        weights: relative probability of each source within a group (same length as every group), default equal.
+        weights: relative probability of each source within a group (then every group has the same number of
+            sources); default: equal within each group.
         seed: random seed of the source choice and of the sources (``None``: not reproducible).
     """
 
@@ -46,19 +47,25 @@ class MixedTupleDataset(Randomizable, Dataset):
         if not groups or any(len(g) == 0 for g in groups):
             raise ValueError("MixedTupleDataset: groups must be a non-empty list of non-empty dataset lists.")
         sizes = {len(g) for g in groups}
-        if len(sizes) != 1:
-            raise ValueError(f"MixedTupleDataset: every group needs the same number of sources, got {sorted(sizes)}.")
+        if weights is not None and len(sizes) != 1:
+            raise ValueError(
+                f"MixedTupleDataset: with weights every group needs the same number of sources, got {sorted(sizes)}."
+            )
         for name, value in (("block_size", block_size), ("length", length)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"MixedTupleDataset: {name} must be a positive integer, got {value!r}.")
-        n_src = sizes.pop()
-        w = np.ones(n_src) if weights is None else np.asarray(weights, dtype=np.float64)
-        if w.shape != (n_src,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-            raise ValueError(f"MixedTupleDataset: weights must be {n_src} non-negative numbers, got {weights!r}.")
         self.groups = [list(g) for g in groups]
         self.block_size = int(block_size)
         self.length = int(length)
-        self.weights = w / w.sum()
+        if weights is None:
+            self.weights = [np.full(len(g), 1.0 / len(g)) for g in self.groups]
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+            n_src = len(self.groups[0])
+            if w.shape != (n_src,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+                raise ValueError(f"MixedTupleDataset: weights must be {n_src} non-negative numbers, got {weights!r}.")
+            self.weights = [w / w.sum()] * len(self.groups)
+        self._group = 0
         self.set_random_state(seed=seed)
 
     def set_random_state(self, seed: int | None = None, state: np.random.RandomState | None = None) -> Randomizable:
@@ -71,8 +78,9 @@ class MixedTupleDataset(Randomizable, Dataset):
         return self
 
     def randomize(self, data: Any = None) -> int:
-        """Draw the index of a source."""
-        return int(self.R.choice(len(self.weights), p=self.weights))
+        """Draw the index of a source of the current group."""
+        p = self.weights[self._group]
+        return int(self.R.choice(len(p), p=p))
 
     def group_of(self, index: int) -> int:
         """Group (target count index) of item ``index``."""
@@ -85,7 +93,8 @@ class MixedTupleDataset(Randomizable, Dataset):
         if not -self.length <= index < self.length:
             raise IndexError(f"MixedTupleDataset: index {index} out of range for length {self.length}.")
         index = index % self.length
-        source = self.groups[self.group_of(index)][self.randomize()]
+        self._group = self.group_of(index)
+        source = self.groups[self._group][self.randomize()]
         return source[index % len(source)]
 
 
@@ -203,3 +212,128 @@ class RandTupleMotiond(RandomizableTransform):
             old = d[key]
             d[key] = MetaTensor(value, meta=dict(old.meta)) if isinstance(old, MetaTensor) else value
         return d
+
+
+class RandTupleNoised(RandomizableTransform):
+    """Add X-ray-like noise to a frame tuple: a noise field shared by all frames plus independent noise per frame.
+
+    In subtracted DSA most of the fine noise comes from the mask and is the same in every frame; unsubtracted cines
+    (coronary angiography) have independent quantum noise in each frame. Drawing both amplitudes at random (shared
+    ``σ_s`` and independent ``σ_i``, uniform in the given ranges) on noise-free phantom tuples teaches a network to keep
+    what the two acquired frames share and to average what they do not; the targets get the same shared field and
+    their own independent noise, so they stay exact samples of the same acquisition model.
+
+    Args:
+        prob: probability of adding noise.
+        shared_std: ``(min, max)`` standard deviation of the shared field (intensities in [0, 1]).
+        independent_std: ``(min, max)`` standard deviation of the per-frame noise.
+        correlation: ``(min, max)`` Gaussian blur sigma (pixels) giving the noise a detector-like correlation.
+        frame0_key, frame1_key, target_key: keys of the tuple.
+    """
+
+    def __init__(
+        self,
+        prob: float = 1.0,
+        shared_std: tuple[float, float] = (0.0, 0.015),
+        independent_std: tuple[float, float] = (0.0, 0.015),
+        correlation: tuple[float, float] = (0.0, 0.8),
+        frame0_key: str = "frame0",
+        frame1_key: str = "frame1",
+        target_key: str = "target",
+    ) -> None:
+        RandomizableTransform.__init__(self, prob)
+        for name, (lo, hi) in (("shared_std", shared_std), ("independent_std", independent_std),
+                               ("correlation", correlation)):  # fmt: skip
+            if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
+                raise ValueError(f"RandTupleNoised: {name} must be (min, max) with 0 <= min <= max, got {(lo, hi)}.")
+        self.shared_std, self.independent_std = tuple(shared_std), tuple(independent_std)
+        self.correlation = tuple(correlation)
+        self.keys = (frame0_key, frame1_key, target_key)
+        self._params: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def randomize(self, data: Any = None) -> None:
+        super().randomize(None)
+        self._params = (
+            float(self.R.uniform(*self.shared_std)),
+            float(self.R.uniform(*self.independent_std)),
+            float(self.R.uniform(*self.correlation)),
+        )
+
+    def _noise(self, shape: tuple[int, ...], std: float, sigma: float) -> torch.Tensor:
+        n = torch.from_numpy(self.R.standard_normal(shape).astype(np.float32))
+        if sigma > 0.05:
+            radius = max(1, int(math.ceil(2.5 * sigma)))
+            x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+            k = torch.exp(-0.5 * (x / sigma) ** 2)
+            k = k / k.sum()
+            flat = n.reshape(-1, 1, *shape[-2:])
+            flat = F.conv2d(F.pad(flat, (radius, radius, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+            flat = F.conv2d(F.pad(flat, (0, 0, radius, radius), mode="reflect"), k.view(1, 1, -1, 1))
+            n = flat.reshape(shape) / float(torch.sqrt((k[:, None] * k[None, :]).pow(2).sum()))
+        return std * n
+
+    def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
+        d = dict(data)
+        self.randomize()
+        if not self._do_transform:
+            return d
+        k0, k1, kt = self.keys
+        for key in self.keys:
+            if key not in d:
+                raise KeyError(f"RandTupleNoised: key '{key}' is missing from the tuple.")
+        c, h, w = d[k0].shape
+        shared_std, independent_std, sigma = self._params
+        shared = self._noise((c, h, w), shared_std, sigma)
+        for key in self.keys:
+            img = d[key]
+            base = img.as_tensor() if isinstance(img, MetaTensor) else torch.as_tensor(img)
+            noisy = (base.float() + shared.repeat(base.shape[0] // c, 1, 1)
+                     + self._noise(tuple(base.shape), independent_std, sigma)).clamp(0.0, 1.0)  # fmt: skip
+            d[key] = MetaTensor(noisy, meta=dict(img.meta)) if isinstance(img, MetaTensor) else noisy
+        return d
+
+
+def interpolation_sources(
+    num_targets: Sequence[int],
+    transform: Any = None,
+    cines: Sequence[Any] = (),
+    frame_ranges: Sequence[tuple[int, int] | None] | None = None,
+    phantoms: Sequence[Any] = (),
+    most_dsa_root: str | None = None,
+    max_gap: int = 1,
+    phantom_transform: Any = None,
+) -> list[list[Dataset]]:
+    """Training sources per target count, for :class:`MixedTupleDataset`.
+
+    For every ``N`` in ``num_targets``: a :class:`~monai_angio.data.CineTupleDataset` over ``cines`` (restricted to
+    ``frame_ranges``, e.g. the training part of :func:`~monai_angio.data.split_frames`), one over ``phantoms``
+    (phantom cines, see :func:`~monai_angio.data.phantom_cines`) and, when its tuples hold ``N`` targets, the
+    training list of a dataset in the MoSt-DSA layout at ``most_dsa_root``. Every source uses ``transform``, except
+    the phantoms when ``phantom_transform`` is given (e.g. with :class:`RandTupleNoised` for noise-free phantoms).
+
+    Raises:
+        ValueError: if some ``N`` gets no source.
+    """
+    from monai_angio.data import CineTupleDataset, MoStDSADataset
+
+    layout = None
+    if most_dsa_root:
+        layout = MoStDSADataset(most_dsa_root, "train", transform=transform)
+        layout_n = int(np.asarray(layout[0]["time"]).size)
+    groups = []
+    for n in num_targets:
+        group: list[Dataset] = []
+        if len(cines):
+            ranges = list(frame_ranges) if frame_ranges is not None else None
+            group.append(
+                CineTupleDataset(list(cines), int(n), 10**9, transform=transform, max_gap=max_gap, frame_range=ranges)
+            )
+        if len(phantoms):
+            tf = transform if phantom_transform is None else phantom_transform
+            group.append(CineTupleDataset(list(phantoms), int(n), 10**9, transform=tf, max_gap=max_gap))
+        if layout is not None and layout_n == int(n):
+            group.append(layout)
+        if not group:
+            raise ValueError(f"interpolation_sources: no training source yields tuples with {n} target frame(s).")
+        groups.append(group)
+    return groups

@@ -17,9 +17,19 @@ from monai.transforms import MapTransform
 from torch import nn
 from tqdm.auto import tqdm
 
-__all__ = ["deblur_cine", "deblur_frames", "CineDeblurInferer", "CollatableMetad", "SaveCined", "quantize"]
+__all__ = [
+    "deblur_cine",
+    "deblur_frames",
+    "load_deblur_network",
+    "CineDeblurInferer",
+    "OffsetInferer",
+    "CollatableMetad",
+    "SaveCined",
+    "quantize",
+]
 
 DEFAULT_METHOD = "RDN focal-spot deblurring (cerebral_dsa_deblurring)"
+DEFAULT_BUNDLE = "cerebral_dsa_deblurring"
 
 
 def _check_tile(tile_size: int | None, overlap: float, batch_size: int) -> None:
@@ -29,6 +39,11 @@ def _check_tile(tile_size: int | None, overlap: float, batch_size: int) -> None:
         raise ValueError(f"overlap must be in [0, 1), got {overlap!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+
+
+def _check_offset(input_offset: float) -> None:
+    if isinstance(input_offset, bool) or not isinstance(input_offset, (int, float)) or not math.isfinite(input_offset):
+        raise ValueError(f"input_offset must be a finite number, got {input_offset!r}.")
 
 
 def _network_device(network: nn.Module) -> torch.device:
@@ -43,21 +58,25 @@ def deblur_frames(
     tile_size: int | None = None,
     overlap: float = 0.25,
     sw_batch_size: int = 1,
+    input_offset: float = 0.0,
 ) -> torch.Tensor:
     """Run ``network`` on a batch of frames ``(B, C, H, W)``, in overlapping tiles when a side exceeds ``tile_size``.
 
-    Tiles are blended with Gaussian weights by :class:`monai.inferers.SlidingWindowInferer` (frames smaller than a
-    tile along one side are reflect-padded). No gradient is recorded; the network's mode is left unchanged.
+    The network sees ``frames - input_offset`` and ``input_offset`` is added to its output (the intensity
+    normalisation it was trained with; see :class:`OffsetInferer`). Tiles are blended with Gaussian weights by
+    :class:`monai.inferers.SlidingWindowInferer` (frames smaller than a tile along one side are reflect-padded). No
+    gradient is recorded; the network's mode is left unchanged.
 
     Returns:
-        ``(B, C_out, H, W)`` network output (not clamped) on the device of ``frames``.
+        ``(B, C_out, H, W)`` output (not clamped) on the device of ``frames``.
     """
     _check_tile(tile_size, overlap, sw_batch_size)
+    _check_offset(input_offset)
     device = _network_device(network)
     x = frames.as_tensor() if isinstance(frames, MetaTensor) else frames
     h, w = x.shape[-2:]
     with torch.no_grad():
-        xd = x.to(device)
+        xd = x.to(device) - input_offset
         if tile_size is None or (h <= tile_size and w <= tile_size):
             out = network(xd)
         else:
@@ -71,7 +90,7 @@ def deblur_frames(
             )
             out = inferer(xd, network)
     out = out.as_tensor() if isinstance(out, MetaTensor) else out
-    return out.to(frames.device)
+    return (out + input_offset).to(frames.device)
 
 
 def deblur_cine(
@@ -83,6 +102,7 @@ def deblur_cine(
     *,
     overlap: float = 0.25,
     clip: bool = True,
+    input_offset: float = 0.0,
 ) -> torch.Tensor:
     """Deblur every frame of a cine with a fully convolutional network (any frame size).
 
@@ -96,6 +116,8 @@ def deblur_cine(
         progress: show a tqdm progress bar.
         overlap: tile overlap fraction.
         clip: clip the output to [0, 1].
+        input_offset: intensity subtracted before the network and added back after it (0.6 for the
+            cerebral_dsa_deblurring weights; :func:`load_deblur_network` returns the bundle's value).
 
     Returns:
         ``(T, 1, H, W)`` float32 deblurred frames on the device of ``frames``.
@@ -115,6 +137,7 @@ def deblur_cine(
     if not torch.isfinite(frames).all():
         raise ValueError("deblur_cine: frames contain NaN or Inf values.")
     _check_tile(tile_size, overlap, batch_size)
+    _check_offset(input_offset)
     was_training = network.training
     network.eval()
     try:
@@ -123,7 +146,7 @@ def deblur_cine(
         starts = range(0, x.shape[0], batch_size)
         out = []
         for s in tqdm(starts, desc="deblur", unit="batch", disable=not progress):
-            out.append(deblur_frames(x[s : s + batch_size], network, tile_size, overlap, batch_size))
+            out.append(deblur_frames(x[s : s + batch_size], network, tile_size, overlap, batch_size, input_offset))
         result = torch.cat(out)
     finally:
         network.train(was_training)
@@ -134,34 +157,100 @@ class CineDeblurInferer(Inferer):
     """MONAI inferer for deblurring networks: frames ``(B, C, H, W)`` or cines ``(B, C, T, H, W)``.
 
     A cine is processed frame by frame (``batch_size`` frames per pass) with :func:`deblur_cine`; frames with a side
-    above ``tile_size`` are tiled. The output has the shape of the input and is clipped to [0, 1].
+    above ``tile_size`` are tiled. The network sees the input minus ``input_offset`` (added back to its output). The
+    output has the shape of the input and is clipped to [0, 1]. No gradient is recorded (inference, validation).
 
     Args:
         tile_size: tile side for large frames (``None`` = whole frames).
         batch_size: frames (or tiles) per forward pass.
         overlap: tile overlap fraction.
         progress: show a progress bar over the frames of a cine.
+        input_offset: intensity normalisation of the network's input (see :class:`OffsetInferer`).
     """
 
     def __init__(
-        self, tile_size: int | None = None, batch_size: int = 1, overlap: float = 0.25, progress: bool = False
+        self,
+        tile_size: int | None = None,
+        batch_size: int = 1,
+        overlap: float = 0.25,
+        progress: bool = False,
+        input_offset: float = 0.0,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
+        _check_offset(input_offset)
         self.tile_size, self.batch_size, self.overlap, self.progress = tile_size, batch_size, overlap, progress
+        self.input_offset = float(input_offset)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
         if x.ndim == 4:
-            return deblur_frames(x, network, self.tile_size, self.overlap, self.batch_size).clamp(0.0, 1.0)
+            out = deblur_frames(x, network, self.tile_size, self.overlap, self.batch_size, self.input_offset)
+            return out.clamp(0.0, 1.0)
         if x.ndim != 5:
             raise ValueError(f"CineDeblurInferer: expected (B, C, H, W) or (B, C, T, H, W), got {tuple(x.shape)}.")
         b, c, t, h, w = x.shape
         frames = x.permute(0, 2, 1, 3, 4).reshape(b * t * c, 1, h, w)
         out = deblur_cine(
-            frames, network, self.tile_size, self.batch_size, self.progress, overlap=self.overlap, clip=True
+            frames,
+            network,
+            self.tile_size,
+            self.batch_size,
+            self.progress,
+            overlap=self.overlap,
+            clip=True,
+            input_offset=self.input_offset,
         )
         return out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous()
+
+
+class OffsetInferer(Inferer):
+    """Training inferer: ``network(inputs - input_offset) + input_offset`` with gradients (no clipping).
+
+    DSA frames lie on a bright background (about 0.6 in [0, 1]). Removing that level before the network (and adding
+    it back after) is the input normalisation of the EDSR/RDN family (their "mean shift"): the first convolution then
+    learns its high-pass (deblurring) filters instead of spending its updates on the constant level, and the zero
+    padding of the convolutions continues the background instead of a black border. Networks trained this way must
+    be run with the same ``input_offset`` (:class:`CineDeblurInferer`, :func:`deblur_cine`).
+
+    Args:
+        input_offset: the intensity subtracted from the input and added to the output.
+    """
+
+    def __init__(self, input_offset: float = 0.0) -> None:
+        super().__init__()
+        _check_offset(input_offset)
+        self.input_offset = float(input_offset)
+
+    def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
+        return network(inputs - self.input_offset, *args, **kwargs) + self.input_offset
+
+
+def load_deblur_network(
+    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None
+) -> tuple[nn.Module, float]:
+    """Load a deblurring bundle's network with its weights, and the ``input_offset`` its inference config uses.
+
+    Args:
+        bundle: a bundle folder or name (see :func:`monai_angio.inferers.methods.load_bundle_network`).
+        device: where to put the network (default CUDA when available).
+
+    Returns:
+        ``(network, input_offset)``: pass both to :func:`deblur_cine`.
+    """
+    from monai.bundle import ConfigParser
+
+    from monai_angio.inferers.methods import bundle_dirs, load_bundle_network
+
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    network = load_bundle_network(bundle, device)  # raises ValueError for an unknown bundle
+    candidates = [Path(bundle)] + [d / str(bundle) for d in bundle_dirs()]
+    root = next(c for c in candidates if (c / "configs" / "inference.json").is_file())
+    parser = ConfigParser()
+    parser.read_config(root / "configs" / "inference.json")
+    offset = float(parser.get("input_offset", 0.0))
+    return network, offset
 
 
 class CollatableMetad(MapTransform):

@@ -8,5 +8,6 @@ from .blocks import InterFrameLambda, MoStBlock  # noqa: E402
 from .most_dsa import MOST_DSA_CONFIGS, MoStDSA, MoStEncoder, MoStFlowHead, MoStRefiner  # noqa: E402
 from .wrappers import TwoFrameImageWrapper  # noqa: E402
 
-__all__ += ["InterFrameLambda", "MOST_DSA_CONFIGS", "MoStBlock", "MoStDSA", "MoStEncoder", "MoStFlowHead", "MoStRefiner"]
+__all__ += ["InterFrameLambda", "MOST_DSA_CONFIGS", "MoStBlock", "MoStDSA"]
+__all__ += ["MoStEncoder", "MoStFlowHead", "MoStRefiner"]
 __all__ += ["TwoFrameImageWrapper"]

@@ -417,8 +417,19 @@ class MoStDSA(nn.Module):
         }
         return out, extra
 
-    def forward(self, frame0: torch.Tensor, frame1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``frame0, frame1 (B, C, H, W)`` in [0, 1], ``t (B, N)`` -> ``(B, N, C, H, W)``."""
+    def forward(
+        self, frame0: torch.Tensor, frame1: torch.Tensor | None = None, t: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``frame0, frame1 (B, C, H, W)`` in [0, 1], ``t (B, N)`` -> ``(B, N, C, H, W)``.
+
+        Called with one tensor (MONAI's single-input convention, used by ``verify_net_in_out`` and the exporters),
+        ``frame0`` is the pair stacked as channels ``(B, 2C, H, W)``; the frame halfway between them is returned as
+        ``(B, C, H, W)`` (frames are padded to ``stride`` and the output cropped back).
+        """
+        if frame1 is None and t is None:
+            return self._middle_frame(frame0)
+        if frame1 is None or t is None:
+            raise ValueError("MoStDSA: pass frame0, frame1 and t (or a single stacked pair).")
         frame0, frame1, t = check_interpolator_inputs(frame0, frame1, t, type(self).__name__)
         if frame0.shape[1] != self.in_channels:
             raise ValueError(
@@ -433,7 +444,21 @@ class MoStDSA(nn.Module):
         structure, motion = self.encode(frame0, frame1)
         return self.decode(frame0, frame1, structure, motion, t)
 
+    def _middle_frame(self, pair: torch.Tensor) -> torch.Tensor:
+        """``(B, 2C, H, W)`` stacked pair -> ``(B, C, H, W)`` frame at ``t = 0.5`` (any ``H, W``)."""
+        c = self.in_channels
+        if pair.ndim != 4 or pair.shape[1] != 2 * c:
+            raise ValueError(
+                f"MoStDSA: a single input must be the pair stacked as channels (B, {2 * c}, H, W), got "
+                f"{tuple(pair.shape)}."
+            )
+        h, w = pair.shape[-2:]
+        ph, pw = (-h) % self.stride, (-w) % self.stride
+        if ph or pw:
+            pair = F.pad(pair, (0, pw, 0, ph), mode="replicate")
+        t = torch.full((pair.shape[0], 1), 0.5, dtype=pair.dtype, device=pair.device)
+        return self.forward(pair[:, :c], pair[:, c:], t)[:, 0, :, :h, :w]
+
     def num_parameters(self) -> int:
         """Number of trainable parameters."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
-

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUNDLES_DIR = Path(os.environ.get("MONAI_ANGIO_BUNDLES_DIR", REPO_ROOT / "bundles"))  # override to test bundles elsewhere
+BUNDLES_DIR = Path(
+    os.environ.get("MONAI_ANGIO_BUNDLES_DIR", REPO_ROOT / "bundles")
+)  # override to test bundles elsewhere
 SCHEMA_FILE = REPO_ROOT / "tests" / "testdata" / "meta_schema_20240725.json"
 
 
@@ -50,6 +53,24 @@ def write_phantom_pngs(folder: Path, count: int = 2, size: int = 32, seed: int =
     return write_frames(folder, frames, 12)
 
 
+def write_phantom_png(folder: Path, size: int = 32, seed: int = 0) -> Path:
+    """Write one 16-bit PNG frame (12 bits stored) of a tiny DSA phantom as ``folder/frame.png``."""
+    (path,) = write_phantom_pngs(folder / "frames", count=1, size=size, seed=seed)
+    return path.replace(folder / "frame.png")
+
+
+def write_phantom_pair_tiff(folder: Path, size: int = 64, seed: int = 0) -> Path:
+    """Write two consecutive frames of a tiny DSA phantom as a 2-page 16-bit TIFF ``folder/pair.tif``."""
+    import tifffile
+
+    from monai_angio.phantoms import AngiographyPhantom
+
+    frames, _ = AngiographyPhantom(size=size, num_frames=2, seed=seed).generate()
+    folder.mkdir(parents=True, exist_ok=True)
+    tifffile.imwrite(folder / "pair.tif", np.asarray(frames, dtype=np.uint16))
+    return folder / "pair.tif"
+
+
 def write_phantom_dicom(folder: Path, frames: int = 4, size: int = 32, seed: int = 0) -> list[Path]:
     """Write a tiny multi-frame DSA phantom cine ``cine.dcm`` into ``folder``."""
     from monai_angio.io import write_dicom_cine
@@ -69,9 +90,11 @@ class BundleSettings:
     infer: dict[str, Any] = field(default_factory=dict)
     make_train_data: Callable[[Path], Any] | None = None
     make_infer_data: Callable[[Path], list[Path]] | None = None
+    make_label_input: Callable[[Path], Path] = write_phantom_png
     output_glob: str = "**/*"
     ts_use_trace: bool = False
     onnx_use_trace: bool = True
+    onnx_kwargs: dict[str, Any] = field(default_factory=dict)
     onnx_xfail: str | None = None
 
 
@@ -101,6 +124,34 @@ BUNDLE_SETTINGS: dict[str, BundleSettings] = {
         },
         infer={"dataset_dir": "{data}", "input_path": "{data}", "output_dir": "{out}", "tile_size": 64},
         make_infer_data=write_phantom_pngs,
+        ts_use_trace=True,  # RDNDeblur does not script (tuple(x.shape) in a message); its trace is exact at any size
+    ),
+    "cerebral_dsa_interpolation": BundleSettings(
+        train={
+            "epochs": 1,
+            "epoch_length": 2,
+            "batch_size": 2,
+            "num_workers": 0,
+            "num_threads": 1,
+            "train_cines": [],
+            "most_dsa_root": None,
+            "phantom_count": 2,
+            "phantom_size": 64,
+            "phantom_frames": 8,
+            "val_phantom_count": 1,
+            "val_phantom_size": 64,
+            "val_phantom_frames": 6,
+            "crop_size": 32,
+            "motion_margin": 4,
+            "max_translation": 2.0,
+            "warmup_steps": 1,
+        },
+        infer={"dataset_dir": "{data}", "input_path": "{data}", "output_dir": "{out}", "num_threads": 1},
+        make_infer_data=lambda d: write_phantom_pngs(d, count=3, size=64),
+        make_label_input=write_phantom_pair_tiff,
+        output_glob="**/*.png",
+        ts_use_trace=True,  # MoStDSA does not script (Sequence annotations); its trace is exact at the traced size only
+        onnx_kwargs={"dynamo": False},  # torch.export fails (data-dependent guard); the TorchScript exporter works
     ),
 }
 
@@ -237,3 +288,24 @@ def make_workspace(case: BundleCase, tmp_path: Path, monkeypatch: pytest.MonkeyP
             case.source, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "eval", "logs", "runs", "*.zip")
         )
     return BundleWorkspace(case, root, tmp_path)
+
+
+def expected_prediction(bundle: Path, image: Path) -> np.ndarray:
+    """The bundle's own preprocessing, inferer and network (weights from models/model.pt) applied to ``image``.
+
+    Returns the prediction of the first batch item without its channel dimension when that is 1, as a numpy array.
+    """
+    from monai.bundle import ConfigParser
+
+    parser = ConfigParser()
+    parser.read_config(str(bundle / "configs" / "inference.json"))
+    parser["bundle_root"] = str(bundle)
+    parser["device"] = "$torch.device('cpu')"
+    net = parser.get_parsed_content("network_def")
+    net.load_state_dict(torch.load(bundle / "models" / "model.pt", map_location="cpu", weights_only=True))
+    net.eval()
+    data = parser.get_parsed_content("preprocessing")({"image": str(image)})
+    inferer = parser.get_parsed_content("inferer")
+    with torch.no_grad():
+        pred = inferer(torch.as_tensor(data["image"])[None].float(), net)
+    return np.squeeze(np.asarray(pred[0]))

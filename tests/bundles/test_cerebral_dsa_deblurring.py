@@ -24,11 +24,13 @@ DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 
 # tiny phantom-only training/validation data: runs in seconds on a CPU
 TINY = {
-    "data_dir": "$None",
+    "dataset_dir": "$None",
     "phantom_count": 1,
-    "phantom_size": 64,
+    "phantom_size": 48,
     "val_phantom_count": 1,
-    "val_roi_size": 32,
+    "val_roi_size": 24,
+    "patch_size": 16,
+    "patch_stride": 16,
     "batch_size": 4,
     "epochs": 1,
     "epoch_length": 2,
@@ -62,7 +64,10 @@ def test_metadata():
     inp = meta["network_data_format"]["inputs"]["image"]
     out = meta["network_data_format"]["outputs"]["pred"]
     assert inp["num_channels"] == out["num_channels"] == 1
-    assert inp["value_range"] == out["value_range"] == [0, 1]
+    offset = json.loads((CONFIGS / "inference.json").read_text())["input_offset"]
+    assert json.loads((CONFIGS / "train.json").read_text())["input_offset"] == offset
+    # the network sees frames in [0, 1] minus input_offset
+    assert inp["value_range"] == out["value_range"] == [-offset, round(1 - offset, 6)]
     assert inp["dtype"] == "float32" and len(inp["spatial_shape"]) == 2
     numbers = [v for v in meta["eval_metrics"].values() if isinstance(v, (int, float))]
     assert numbers, "eval_metrics must hold measured numbers"
@@ -144,7 +149,7 @@ def test_inference_dicom_and_folder(tmp_path):
 
 def _read_metric(out_dir: Path, name: str) -> float:
     with (out_dir / "metrics.csv").open() as f:
-        for row in csv.reader(f, delimiter="\t"):
+        for row in csv.reader(f):
             if row and row[0] == name:
                 return float(row[1])
     raise AssertionError(f"{name} not in metrics.csv")
@@ -164,7 +169,7 @@ def test_evaluate_on_phantom(tmp_path):
 def test_evaluate_on_held_out_real_frames(tmp_path):
     root = _tiny_bundle(tmp_path)
     out_dir = tmp_path / "eval"
-    overrides = {"data_dir": str(DSA), "validate#dataset#max_frames": 1, "validate#dataset#roi_size": 64}
+    overrides = {"dataset_dir": str(DSA), "validate#dataset#max_frames": 1, "validate#dataset#roi_size": 64}
     _run(["train.json", "evaluate.json"], bundle_root=str(root), output_dir=str(out_dir), **overrides)
     assert 30.0 < _read_metric(out_dir, "val_psnr") < 60.0
 

@@ -4,7 +4,8 @@ Two kinds, written in the model-zoo layout with the same config structure as the
 
 - ``image``: an image-to-image network (MONAI ``UNet`` with 4 and 8 channels), 1-channel NIfTI in and out;
 - ``two_frame``: a two-input interpolator (defined in a generated module ``tiny_interp_net``) behind
-  :class:`monai_angio.networks.TwoFrameImageWrapper`, 2-channel (two frames) NIfTI in, the middle frame out.
+  :class:`monai_angio.networks.TwoFrameImageWrapper`: the two frames as a 2-page 16-bit TIFF in (read by
+  ``monai_angio.transforms.LoadSequenced``, frames become channels), the middle frame out as NIfTI.
 
 Both have ``train.json``, ``multi_gpu_train.json`` (DDP, gloo on CPU / NCCL on GPUs), ``inference.json``,
 ``metadata.json`` (valid against the 20240725 schema), ``logging.conf``, ``models/model.pt``, ``docs/README.md`` and
@@ -19,6 +20,7 @@ from typing import Any
 
 import nibabel as nib
 import numpy as np
+import tifffile
 import torch
 
 __all__ = ["TINY_KINDS", "TINY_MODULE", "make_dataset", "make_tiny_bundle", "write_tiny_module"]
@@ -158,24 +160,47 @@ def _metadata(kind: str) -> dict[str, Any]:
 
 
 def _preprocessing(kind: str, keys: list[str]) -> dict[str, Any]:
-    image_first = {
-        "_target_": "EnsureChannelFirstd",
-        "keys": "image",
-        "channel_dim": -1 if kind == "two_frame" else None,
-    }
-    transforms: list[dict[str, Any]] = [{"_target_": "LoadImaged", "keys": keys, "image_only": True}, image_first]
-    if "label" in keys:
-        transforms.append({"_target_": "EnsureChannelFirstd", "keys": "label", "channel_dim": None})
+    if kind == "two_frame":
+        # two frames as a 2-page TIFF, read by monai_angio's sequence loader: (1, T, H, W) -> (T, H, W)
+        transforms: list[dict[str, Any]] = [
+            {"_target_": "monai_angio.transforms.LoadSequenced", "keys": keys},
+            {"_target_": "monai_angio.inferers.deblur.CollatableMetad", "keys": keys},
+            {"_target_": "SqueezeDimd", "keys": keys, "dim": 0},
+            {  # frames are channels now: a 2-D image (2-D spatial shape, no_channel) for SaveImaged and MONAI Label
+                "_target_": "Lambdad",
+                "keys": keys,
+                "func": "$lambda x: monai.data.MetaTensor(x.as_tensor(), affine=torch.eye(4, dtype=torch.float64),"
+                " meta={**{k: v for k, v in x.meta.items() if k not in ('affine', 'original_affine')},"
+                " 'spatial_shape': np.asarray(x.shape[1:]), 'original_channel_dim': 'no_channel'})",
+            },
+        ]
+    else:
+        transforms = [
+            {"_target_": "LoadImaged", "keys": keys, "image_only": True},
+            {"_target_": "EnsureChannelFirstd", "keys": keys, "channel_dim": None},
+        ]
     transforms += [
-        {"_target_": "ScaleIntensityRanged", "keys": keys, "a_min": 0.0, "a_max": 4095.0, "b_min": 0.0, "b_max": 1.0},
         {"_target_": "EnsureTyped", "keys": keys, "dtype": "$torch.float32"},
+        {"_target_": "ScaleIntensityRanged", "keys": keys, "a_min": 0.0, "a_max": 4095.0, "b_min": 0.0, "b_max": 1.0},
     ]
     return {"_target_": "Compose", "transforms": transforms}
 
 
+def _ext(kind: str) -> str:
+    return ".tif" if kind == "two_frame" else ".nii.gz"
+
+
 def _common(kind: str) -> dict[str, Any]:
     return {
-        "imports": ["$import glob", "$import os", "$import torch", "$import monai", "$import monai_angio"],
+        "imports": [
+            "$import glob",
+            "$import os",
+            "$import numpy as np",
+            "$import torch",
+            "$import monai",
+            "$import monai_angio",
+            "$import monai_angio.inferers.deblur",
+        ],
         "bundle_root": ".",
         "ckpt_dir": "$os.path.join(@bundle_root, 'models')",
         "output_dir": "$os.path.join(@bundle_root, 'eval')",
@@ -195,8 +220,8 @@ def _train_config(kind: str) -> dict[str, Any]:
     }
     cfg.update(
         {
-            "images": "$sorted(glob.glob(os.path.join(@dataset_dir, 'image_*.nii.gz')))",
-            "labels": "$sorted(glob.glob(os.path.join(@dataset_dir, 'label_*.nii.gz')))",
+            "images": f"$sorted(glob.glob(os.path.join(@dataset_dir, 'image_*{_ext(kind)}')))",
+            "labels": f"$sorted(glob.glob(os.path.join(@dataset_dir, 'label_*{_ext(kind)}')))",
             "epochs": 2,
             "epoch_length": None,
             "batch_size": 2,
@@ -332,7 +357,7 @@ def _inference_config(kind: str) -> dict[str, Any]:
     cfg = _common(kind)
     cfg.update(
         {
-            "datalist": "$sorted(glob.glob(os.path.join(@dataset_dir, 'image_*.nii.gz')))",
+            "datalist": f"$sorted(glob.glob(os.path.join(@dataset_dir, 'image_*{_ext(kind)}')))",
             "preprocessing": _preprocessing(kind, ["image"]),
             "dataset": {
                 "_target_": "Dataset",
@@ -441,10 +466,10 @@ def _blobs(rng: np.random.Generator, size: int, shift: float) -> np.ndarray:
 
 
 def make_dataset(folder: Path, kind: str = "image", count: int = 6, size: int = 16, seed: int = 0) -> list[Path]:
-    """Write ``count`` pairs ``image_XX.nii.gz`` / ``label_XX.nii.gz`` (12-bit values 0..4095) into ``folder``.
+    """Write ``count`` pairs ``image_XX`` / ``label_XX`` (12-bit values 0..4095) into ``folder``.
 
-    ``image`` kind: a noisy blurred image and its clean version. ``two_frame`` kind: two frames of blobs moving by a
-    few pixels as a 2-channel image ``(H, W, 2)`` and the middle frame as the label.
+    ``image`` kind (``.nii.gz``): a noisy image and its clean version. ``two_frame`` kind (``.tif``): two frames of
+    blobs moving by a few pixels as a 2-page TIFF and the middle frame as a 1-page TIFF label.
 
     Returns:
         the image paths.
@@ -465,8 +490,14 @@ def make_dataset(folder: Path, kind: str = "image", count: int = 6, size: int = 
             label = _blobs(rng, size, 0.0)
             image = np.clip(label + rng.normal(0, 0.05, label.shape).astype(np.float32), 0, 1)
         for stem, array in (("image", image), ("label", label)):
-            path = folder / f"{stem}_{i:02d}.nii.gz"
-            nib.save(nib.Nifti1Image(np.round(array * 4095).astype(np.float32), np.eye(4)), str(path))
+            values = np.round(array * 4095)
+            if kind == "two_frame":  # frames as pages of a 16-bit TIFF
+                path = folder / f"{stem}_{i:02d}.tif"
+                pages = np.moveaxis(values, -1, 0) if values.ndim == 3 else values[None]
+                tifffile.imwrite(path, pages.astype(np.uint16))
+            else:
+                path = folder / f"{stem}_{i:02d}.nii.gz"
+                nib.save(nib.Nifti1Image(values.astype(np.float32), np.eye(4)), str(path))
             if stem == "image":
                 images.append(path)
     return images

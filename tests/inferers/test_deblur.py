@@ -7,7 +7,15 @@ import torch
 from monai.data import MetaTensor
 from torch import nn
 
-from monai_angio.inferers.deblur import CineDeblurInferer, CollatableMetad, SaveCined, deblur_cine, quantize
+from monai_angio.inferers.deblur import (
+    CineDeblurInferer,
+    CollatableMetad,
+    OffsetInferer,
+    SaveCined,
+    deblur_cine,
+    load_deblur_network,
+    quantize,
+)
 from monai_angio.networks import RDNDeblur
 
 
@@ -140,3 +148,50 @@ def test_save_cine_dicom_and_png(tmp_path):
         SaveCined(keys="pred", output_dir=tmp_path)({"pred": small, "image": MetaTensor(small, meta={})})
     with pytest.raises(ValueError, match="output_format"):
         SaveCined(keys="pred", output_dir=tmp_path, output_format="jpeg")
+
+
+def test_input_offset_is_removed_before_and_added_after_the_network():
+    frames = _cine(2, 20, 16)
+    seen = {}
+
+    class Spy(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            seen["min"] = float(x.min())
+            return 2.0 * x
+
+    out = deblur_cine(frames, Spy(), progress=False, input_offset=0.6, clip=False)
+    torch.testing.assert_close(out, 2.0 * (frames - 0.6) + 0.6)
+    assert seen["min"] < 0
+    inferer = CineDeblurInferer(input_offset=0.6)
+    torch.testing.assert_close(inferer(frames, Spy()), (2.0 * (frames - 0.6) + 0.6).clamp(0, 1))
+    # the training inferer keeps gradients and does not clip
+    net = _Pointwise()
+    x = torch.rand(2, 1, 8, 8)
+    y = OffsetInferer(0.6)(x, net)
+    torch.testing.assert_close(y, 0.8 * (x - 0.6) + 0.05 + 0.6)
+    y.sum().backward()
+    assert net.conv.weight.grad is not None
+    with pytest.raises(ValueError, match="input_offset"):
+        OffsetInferer(float("nan"))
+
+
+def test_load_deblur_network_reads_the_bundle_offset(tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "bundles" / "cerebral_dsa_deblurring" / "configs"
+    bundle = tmp_path / "bundle"
+    shutil.copytree(src, bundle / "configs")
+    (bundle / "models").mkdir()
+    torch.manual_seed(0)
+    ref = RDNDeblur(zero_init_last=False)
+    torch.save(ref.state_dict(), bundle / "models" / "model.pt")
+    net, offset = load_deblur_network(bundle, "cpu")
+    assert offset == json.loads((src / "inference.json").read_text())["input_offset"]
+    x = torch.rand(1, 1, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), ref(x))
+    assert not net.training
+    with pytest.raises(ValueError, match="no bundle"):
+        load_deblur_network(tmp_path / "missing", "cpu")

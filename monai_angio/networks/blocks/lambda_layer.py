@@ -42,7 +42,8 @@ class InterFrameLambda(nn.Module):
         motion_dim: channels of the motion output.
 
     Shapes:
-        ``x``: ``(2B, C, H, W)``; ``coords``: ``(1, 2, H, W)`` or ``(2B, 2, H, W)`` (default: :func:`normalized_coordinates`).
+        ``x``: ``(2B, C, H, W)``; ``coords``: ``(1, 2, H, W)`` or ``(2B, 2, H, W)`` (default:
+        :func:`normalized_coordinates`).
         Returns ``(structure (2B, dim_out, H, W), motion (2B, motion_dim, H, W))``.
     """
 

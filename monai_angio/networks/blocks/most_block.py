@@ -48,7 +48,8 @@ class MoStBlock(nn.Module):
         mlp_ratio: hidden width of the MLP relative to ``C``.
 
     Shapes:
-        ``x``: ``(2B, C, H, W)`` (frame 0 items then frame 1 items); returns ``((2B, C, H, W), (2B, motion_dim, H, W))``.
+        ``x``: ``(2B, C, H, W)`` (frame 0 items then frame 1 items); returns ``((2B, C, H, W),
+        (2B, motion_dim, H, W))``.
     """
 
     def __init__(
