@@ -1,6 +1,6 @@
 """``monai-angio`` command line (python-fire).
 
-Commands: ``info``, ``methods``, ``interpolate``, ``dose-reduction``, ``demo``. Run ``monai-angio COMMAND --help``.
+Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``. Run ``monai-angio COMMAND --help``.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ import torch
 __all__ = ["AngioCLI", "main", "load_cine", "save_cine"]
 
 
-def load_cine(path: str | Path) -> tuple[torch.Tensor, dict[str, Any]]:
+def load_cine(path: str | Path, min_frames: int = 2) -> tuple[torch.Tensor, dict[str, Any]]:
     """Load a cine as float frames ``(T, 1, H, W)`` in [0, 1] (luminance; scaled by the stored bit depth).
 
     Raises:
-        ValueError: when the input holds fewer than two frames.
+        ValueError: when the input holds fewer than ``min_frames`` frames.
     """
     from monai_angio.io import load_sequence
     from monai_angio.transforms import scale_bit_depth
 
     frames, meta = load_sequence(path, luminance=True)
-    if frames.shape[0] < 2:
-        raise ValueError(f"{path}: a cine of at least 2 frames is needed, the input holds {frames.shape[0]}.")
+    if frames.shape[0] < min_frames:
+        raise ValueError(f"{path}: at least {min_frames} frames are needed, the input holds {frames.shape[0]}.")
     return torch.from_numpy(scale_bit_depth(frames, meta["bits_stored"])).unsqueeze(1), meta
 
 
@@ -140,6 +140,40 @@ class AngioCLI:
             reference=_dicom_reference(input, meta),
         )
         print(f"{frames.shape[0]} acquired + {int(synthesized.sum())} synthesized frames -> {written}")
+
+    def deblur(
+        self,
+        input: str,
+        output: str,
+        bundle: str = "cerebral_dsa_deblurring",
+        tile_size: int | None = 512,
+        batch_size: int = 1,
+        device: str | None = None,
+    ) -> None:
+        """Restore the sharpness of large-focal-spot frames of INPUT and write them to OUTPUT (same order, bit depth).
+
+        Args:
+            input: a DICOM file, a folder of DICOM instances or frames, a multi-page TIFF or a video.
+            output: a ``.dcm`` file (derived DICOM naming the method) or a folder (``0000.png, ...``).
+            bundle: the deblurring bundle (name or folder).
+            tile_size: frames larger than this are processed in overlapping tiles (``None``: whole frames).
+            batch_size: frames (or tiles) per forward pass.
+            device: ``cpu`` or ``cuda`` (default: CUDA when available).
+        """
+        from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
+
+        network, offset = load_deblur_network(bundle, device)
+        frames, meta = load_cine(input, min_frames=1)
+        restored = deblur_cine(frames, network, tile_size=tile_size, batch_size=batch_size, input_offset=offset)
+        written = save_cine(
+            output,
+            restored.cpu(),
+            meta["bits_stored"],
+            method=DEFAULT_METHOD,
+            frame_time_ms=meta.get("frame_time_ms"),
+            reference=_dicom_reference(input, meta),
+        )
+        print(f"{frames.shape[0]} frames deblurred -> {written}")
 
     def dose_reduction(
         self,

@@ -127,3 +127,18 @@ def test_missing_input_exit_2(tmp_path, capsys):
         main(["info", str(tmp_path / "missing.dcm")])
     assert exc.value.code == 2
     assert "missing.dcm" in capsys.readouterr().err
+
+
+def test_deblur_dicom_and_folder(phantom_dcm, tmp_path):
+    src, data = phantom_dcm
+    out = tmp_path / "sharp.dcm"
+    main(["deblur", str(src), str(out), "--tile-size", "48"])
+    ds = pydicom.dcmread(out)
+    assert int(ds.NumberOfFrames) == data.shape[0] and ds.BitsStored == 12
+    assert "deblurring" in ds.DerivationDescription and ds.ImageType[0] == "DERIVED"
+    restored = ds.pixel_array.astype(float)
+    assert restored.shape == data.shape and np.abs(restored - data).mean() < 200  # a restoration, not garbage
+    folder = tmp_path / "sharp"
+    main(["deblur", str(src), str(folder)])
+    assert len(list(folder.glob("*.png"))) == data.shape[0]
+    assert np.asarray(Image.open(folder / "0000.png")).dtype == np.uint16
