@@ -1,6 +1,7 @@
 """``monai-angio`` command line (python-fire).
 
-Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``. Run ``monai-angio COMMAND --help``.
+Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``
+(``monai-angio COMMAND --help``).
 """
 
 from __future__ import annotations
