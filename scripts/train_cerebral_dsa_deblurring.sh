@@ -16,7 +16,9 @@
 #
 # Usage: scripts/train_cerebral_dsa_deblurring.sh [extra `monai.bundle run` overrides, e.g. --loss_name ssim]
 # Environment: DATA (sharp frames), EPOCHS, EPOCH_LENGTH, LR, THREADS (torch compute threads), WORKERS (data workers),
-#              BUNDLE_ROOT (where models/ and eval/ are written; default the bundle itself).
+#              BUNDLE_ROOT (where models/ and eval/ are written; default the bundle itself),
+#              PRETRAINED (a state dict to start from, e.g. to continue a run; default: random initialisation).
+# The shipped weights are two such runs: the defaults, then the same again with PRETRAINED=<the first run's model.pt>.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +30,7 @@ LR="${LR:-0.001}"
 THREADS="${THREADS:-1}"
 WORKERS="${WORKERS:-1}"
 BUNDLE_ROOT="${BUNDLE_ROOT:-$BUNDLE}"
+PRETRAINED="${PRETRAINED:-}"
 
 if [ ! -e "$DATA" ]; then
     echo "error: training frames not found at $DATA (set DATA=...)" >&2
@@ -36,7 +39,7 @@ fi
 
 export OMP_NUM_THREADS="$THREADS"
 export PYTHONUNBUFFERED=1
-echo "training cerebral_dsa_deblurring: $EPOCHS epochs x $EPOCH_LENGTH iterations, lr $LR, $THREADS thread(s), data $DATA"
+echo "training cerebral_dsa_deblurring: $EPOCHS epochs x $EPOCH_LENGTH iterations, lr $LR, $THREADS thread(s), data $DATA${PRETRAINED:+, from $PRETRAINED}"
 start=$(date +%s)
 python -m monai.bundle run \
     --config_file "$BUNDLE/configs/train.json" \
@@ -48,6 +51,7 @@ python -m monai.bundle run \
     --epoch_length "$EPOCH_LENGTH" \
     --num_threads "$THREADS" \
     --num_workers "$WORKERS" \
+    ${PRETRAINED:+--pretrained "$PRETRAINED"} \
     "$@"
 end=$(date +%s)
 echo "training finished in $(( (end - start) / 60 )) min $(( (end - start) % 60 )) s; weights: $BUNDLE_ROOT/models/model.pt"

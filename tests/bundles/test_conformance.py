@@ -286,6 +286,20 @@ def test_onnx_export_matches_eager(bundle_case, workspace, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------------ distributed
+@pytest.mark.parametrize("local_rank", ["0", "3"])
+def test_multi_gpu_device_is_the_local_rank(ddp_case, ddp_workspace, monkeypatch, local_rank):
+    """Each process takes the GPU of its local rank (multi-node safe), and the CPU when there is no GPU."""
+    require_config(ddp_case, "multi_gpu_train.json")
+    ws = ddp_workspace
+    monkeypatch.setenv("LOCAL_RANK", local_rank)
+    monkeypatch.setenv("RANK", "11")  # a global rank on a second node: must not pick the GPU
+    for cuda, expected in ((True, f"cuda:{local_rank}"), (False, "cpu")):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda cuda=cuda: cuda)
+        parser = ConfigParser()
+        parser.read_config([str(ws.configs / "train.json"), str(ws.configs / "multi_gpu_train.json")])
+        assert parser.get_parsed_content("device") == torch.device(expected)
+
+
 @pytest.mark.slow
 def test_multi_gpu_train_torchrun_gloo(ddp_case, ddp_workspace):
     """``torchrun --nproc_per_node=2`` runs train.json + multi_gpu_train.json for one epoch on CPU (gloo)."""
