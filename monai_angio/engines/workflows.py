@@ -154,9 +154,11 @@ def interpolate_to_files(
 
 
 class LoadCined(MapTransform):
-    """Load a cine (or a list of single-frame files) at ``keys`` as a MetaTensor ``(T, 1, H, W)`` in [0, 1].
+    """Load a cine (or a list of single-frame files) at ``keys`` as a MetaTensor ``(1, T, H, W)`` in [0, 1].
 
-    See :func:`load_frames`. The meta data keep the scalar entries of the source (file name, format, bits stored,
+    Channel first with time as the first spatial axis, MONAI's layout (as :class:`~monai_angio.transforms.LoadSequenced`
+    and the deblurring bundle): MONAI Label and MONAI Deploy read the result as one single-channel volume. See
+    :func:`load_frames`. The meta data keep the scalar entries of the source (file name, format, bits stored,
     nominal frame time; see :func:`~monai_angio.transforms.utils.collatable_meta`) plus ``"source"`` (the input as a
     string), so that batches collate and :class:`SaveInterpolatedCined` can write the result at the source bit depth.
     """
@@ -173,14 +175,14 @@ class LoadCined(MapTransform):
             frames, meta = load_frames(src)
             meta = collatable_meta(meta)
             meta["source"] = json.dumps([str(p) for p in src]) if isinstance(src, (list, tuple)) else str(src)
-            d[key] = MetaTensor(frames, meta=meta)
+            d[key] = MetaTensor(frames.transpose(0, 1), meta=meta)  # (T, C, H, W) -> (C, T, H, W)
         return d
 
 
 class CineInterpolationInferer(Inferer):
-    """Run :class:`~monai_angio.inferers.SequenceInterpolator` on a batch of one cine ``(1, T, C, H, W)``.
+    """Run :class:`~monai_angio.inferers.SequenceInterpolator` on a batch of one channel-first cine ``(1, C, T, H, W)``.
 
-    Returns ``(1, T', C, H, W)`` with ``T' = (T - 1)(K + 1) + 1`` (acquired frames at every ``K + 1``-th position).
+    Returns ``(1, C, T', H, W)`` with ``T' = (T - 1)(K + 1) + 1`` (acquired frames at every ``K + 1``-th position).
 
     Args:
         factor: ``K``, frames synthesized per gap.
@@ -197,16 +199,16 @@ class CineInterpolationInferer(Inferer):
         from monai_angio.inferers import SequenceInterpolator
 
         if inputs.ndim != 5 or inputs.shape[0] != 1:
-            raise ValueError(f"CineInterpolationInferer: expected one cine (1, T, C, H, W), got {tuple(inputs.shape)}.")
-        frames = inputs[0].as_tensor() if isinstance(inputs, MetaTensor) else inputs[0]
+            raise ValueError(f"CineInterpolationInferer: expected one cine (1, C, T, H, W), got {tuple(inputs.shape)}.")
+        frames = (inputs[0].as_tensor() if isinstance(inputs, MetaTensor) else inputs[0]).transpose(0, 1)
         out, _ = SequenceInterpolator(
             network, self.factor, batch_size=self.batch_size, tile_size=self.tile_size, progress=self.progress
         )(frames)
-        return out.unsqueeze(0)
+        return out.transpose(0, 1).unsqueeze(0)
 
 
 class SaveInterpolatedCined(MapTransform):
-    """Write an interpolated cine ``(T', C, H, W)`` (a decollated ``pred``) as PNG frames or a derived DICOM.
+    """Write an interpolated channel-first cine ``(C, T', H, W)`` (a decollated ``pred``) as PNG frames or a DICOM.
 
     PNG: ``output_dir/0000.png ...`` (``output_dir/<source name>/`` when ``subfolder``) at the source bit depth, with
     ``frame_labels.csv``; DICOM: ``output_dir/<source name>_interpolated.dcm``. ``"auto"`` writes DICOM for DICOM
@@ -253,6 +255,9 @@ class SaveInterpolatedCined(MapTransform):
             fmt = "dicom" if meta.get("format") in ("dicom", "dicom_series") else "png"
         for key in self.key_iterator(d):
             frames = d[key].as_tensor() if isinstance(d[key], MetaTensor) else torch.as_tensor(d[key])
+            if frames.ndim != 4:
+                raise ValueError(f"SaveInterpolatedCined: expected a cine (C, T, H, W), got {tuple(frames.shape)}.")
+            frames = frames.transpose(0, 1)  # (T, C, H, W)
             t = frames.shape[0]
             synthesized = torch.tensor([i % (self.factor + 1) != 0 for i in range(t)])
             self.output_dir.mkdir(parents=True, exist_ok=True)

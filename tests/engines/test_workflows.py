@@ -119,12 +119,12 @@ def test_evaluator_pieces_load_infer_save(cine_dir, tmp_path):
 
     folder, ref = cine_dir
     ds = Dataset([{"image": str(folder)}, {"image": [str(folder / "0000.png"), str(folder / "0001.png")]}], LoadCined())
-    assert ds[0]["image"].shape == (9, 1, 20, 27) and ds[0]["image"].meta["bits_stored"] == 8
+    assert ds[0]["image"].shape == (1, 9, 20, 27) and ds[0]["image"].meta["bits_stored"] == 8
     saver = SaveInterpolatedCined(output_dir=tmp_path / "out", factor=2, output_format="auto", subfolder=True)
     written = []
     for batch in DataLoader(ds, batch_size=1):
         pred = CineInterpolationInferer(factor=2)(batch["image"], _StrideCheck())
-        assert pred.shape[1] == (batch["image"].shape[1] - 1) * 3 + 1
+        assert pred.shape[:3] == (1, 1, (batch["image"].shape[2] - 1) * 3 + 1)
         item = decollate_batch({"image": batch["image"], "pred": pred})[0]
         written.append(saver(item)["pred_path"])
     frames, _ = load_sequence(written[0])
@@ -134,4 +134,6 @@ def test_evaluator_pieces_load_infer_save(cine_dir, tmp_path):
     dicom = SaveInterpolatedCined(output_dir=tmp_path / "d", factor=2, output_format="dicom")(item)["pred_path"]
     assert dicom.endswith("0000_interpolated.dcm") and load_sequence(dicom)[0].shape == (4, 20, 27)
     with pytest.raises(ValueError, match="one cine"):
-        CineInterpolationInferer()(torch.rand(2, 3, 1, 8, 8), _StrideCheck())
+        CineInterpolationInferer()(torch.rand(2, 1, 3, 8, 8), _StrideCheck())
+    with pytest.raises(ValueError, match=r"\(C, T, H, W\)"):
+        saver({"image": item["image"], "pred": torch.rand(4, 8, 8)})
