@@ -19,7 +19,8 @@ def sequence_to_metatensor(frames: np.ndarray | torch.Tensor, meta: Mapping[str,
 
     Args:
         frames: ``(T, H, W)`` grayscale or ``(T, H, W, 3)`` colour frames, any dtype (kept as is).
-        meta: the meta dict of the sequence (copied); ``"filename_or_obj"`` is set from ``"filename"``.
+        meta: the meta dict of the sequence (copied without its ``None`` entries, so that batches collate);
+            ``"filename_or_obj"`` is set from ``"filename"``.
 
     Returns:
         MetaTensor ``(1, T, H, W)`` or ``(3, T, H, W)`` with the stored dtype and the meta dict attached.
@@ -33,7 +34,8 @@ def sequence_to_metatensor(frames: np.ndarray | torch.Tensor, meta: Mapping[str,
         raise ValueError(
             f"frames of {describe_source(meta)} must be (T, H, W) or (T, H, W, 3), got shape {tuple(arr.shape)}."
         )
-    new_meta = copy.deepcopy(dict(meta)) if meta is not None else {}
+    # None values (attributes a file does not have) are left out: MONAI's DataLoader cannot collate them
+    new_meta = {k: copy.deepcopy(v) for k, v in (meta or {}).items() if v is not None}
     new_meta.setdefault("filename_or_obj", str(new_meta.get("filename") or ""))
     new_meta.setdefault("number_of_frames", int(arr.shape[1]))
     return MetaTensor(torch.from_numpy(np.ascontiguousarray(arr)), meta=new_meta)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -12,22 +11,14 @@ import numpy as np
 import pydicom
 import pytest
 import torch
+from module_loader import bundle_testing, load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = REPO_ROOT / "apps" / "cine_interpolation"
 
 
-def _load(name: str, path: Path):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-logic = _load("monai_angio_apps_cine_logic", APP_DIR / "cine_logic.py")
-bt = _load("monai_angio_tests_bundle_testing", REPO_ROOT / "tests" / "bundles" / "bundle_testing.py")
+logic = load_module("monai_angio_apps_cine_logic", APP_DIR / "cine_logic.py")
+bt = bundle_testing()
 REAL = [c for c in bt.all_cases(tiny=()) if c.name == "cerebral_dsa_interpolation"]
 
 

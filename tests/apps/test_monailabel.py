@@ -9,7 +9,6 @@ same UIDs); the Python task API (``BundleInferTask``) needs no such shim and is 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from module_loader import bundle_testing
 
 pytest.importorskip("torchvision", reason="monailabel needs torchvision")
 pytest.importorskip("monailabel", reason="monailabel not installed")
@@ -33,16 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 600
 
 
-def _load(name: str, path: Path):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bt = _load("monai_angio_tests_bundle_testing", REPO_ROOT / "tests" / "bundles" / "bundle_testing.py")
+bt = bundle_testing()
 REAL = [c for c in bt.all_cases(tiny=()) if c.name in ("cerebral_dsa_deblurring", "cerebral_dsa_interpolation")]
 
 _SHIM = '''"""Let monailabel 0.8.5 (pydicom-seg 0.4.1) import beside pydicom 3: alias the module pydicom 3 removed."""

@@ -10,10 +10,8 @@ that make it run tiny on CPU. The overrides live in :data:`BUNDLE_SETTINGS`; a b
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from module_loader import load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLES_DIR = Path(
@@ -30,17 +29,7 @@ BUNDLES_DIR = Path(
 SCHEMA_FILE = REPO_ROOT / "tests" / "testdata" / "meta_schema_20240725.json"
 
 
-def _load_helper(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tiny_bundles = _load_helper("monai_angio_tests_tiny_bundles", Path(__file__).with_name("tiny_bundles.py"))
+tiny_bundles = load_module("monai_angio_tests_tiny_bundles", Path(__file__).with_name("tiny_bundles.py"))
 
 
 # ----------------------------------------------------------------------------------------------- generated inputs

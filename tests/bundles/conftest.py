@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from module_loader import bundle_testing
 
-
-def _load(name: str, path: Path):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bt = _load("monai_angio_tests_bundle_testing", Path(__file__).with_name("bundle_testing.py"))
+bt = bundle_testing()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -9,7 +9,6 @@ TorchScript (``ckpt_export``) and ONNX (``onnx_export``) parity with the eager n
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -19,22 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from module_loader import bundle_testing
 from monai.bundle import ConfigParser, ConfigWorkflow, ckpt_export, verify_metadata, verify_net_in_out
 from monai.bundle.scripts import _get_fake_spatial_shape
 
 from monai_angio.bundle_utils import SCHEMA_URL, file_hash, validate_metadata
 
-
-def _load(name: str, path: Path):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bt = _load("monai_angio_tests_bundle_testing", Path(__file__).with_name("bundle_testing.py"))
+bt = bundle_testing()
 SCHEMA_FILE = bt.SCHEMA_FILE
 BundleWorkspace = bt.BundleWorkspace
 ensure_weights = bt.ensure_weights

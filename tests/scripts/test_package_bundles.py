@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from module_loader import bundle_testing, load_module
 from monai.bundle import ConfigWorkflow, download, load
 
 from monai_angio.bundle_utils import file_hash
@@ -17,17 +16,8 @@ from monai_angio.bundle_utils import file_hash
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str, path: Path):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bt = _load("monai_angio_tests_bundle_testing", REPO_ROOT / "tests" / "bundles" / "bundle_testing.py")
-package_bundles = _load("monai_angio_scripts_package_bundles", REPO_ROOT / "scripts" / "package_bundles.py")
+bt = bundle_testing()
+package_bundles = load_module("monai_angio_scripts_package_bundles", REPO_ROOT / "scripts" / "package_bundles.py")
 CASES = bt.all_cases(tiny=("image",))
 
 

@@ -70,3 +70,26 @@ def test_load_sequence_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises((ValueError, FileNotFoundError)):
         LoadSequenced("image")({"image": tmp_path / "empty"})
+
+
+def test_loaded_dicom_batches_and_saves_with_monai(tmp_path):
+    """A DICOM cine without some attributes (None in the reader's meta) collates in MONAI's DataLoader and saves."""
+    from monai.data import DataLoader, Dataset, decollate_batch
+    from monai.transforms import SaveImaged
+
+    from monai_angio.io import load_sequence, write_dicom_cine
+
+    frames = (np.arange(3 * 16 * 20, dtype=np.uint16).reshape(3, 16, 20) * 3) % 4096
+    path = write_dicom_cine(tmp_path / "cine.dcm", frames, bits_stored=12)
+    assert None in load_sequence(path)[1].values()  # e.g. no pixel spacing, no frame time
+    pipeline = Compose([LoadSequenced(keys="image"), ScaleBitDepthd(keys="image")])
+    loaded = pipeline({"image": str(path)})["image"]
+    assert None not in loaded.meta.values() and loaded.meta["bits_stored"] == 12
+    batch = next(iter(DataLoader(Dataset([{"image": str(path)}] * 2, pipeline), batch_size=2)))
+    assert batch["image"].shape == (2, 1, 3, 16, 20)
+    item = decollate_batch(batch)[0]
+    SaveImaged(keys="image", output_dir=str(tmp_path / "out"), output_ext=".nii.gz", separate_folder=False)(item)
+    import nibabel as nib
+
+    saved = np.asarray(nib.load(str(tmp_path / "out" / "cine_trans.nii.gz")).get_fdata())
+    np.testing.assert_allclose(np.squeeze(saved), frames / 4095.0, atol=1e-6)
