@@ -454,9 +454,9 @@ class MoStDSA(nn.Module):
             )
         h, w = pair.shape[-2:]
         ph, pw = (-h) % self.stride, (-w) % self.stride
-        if ph or pw:
-            pair = F.pad(pair, (0, pw, 0, ph), mode="replicate")
-        t = torch.full((pair.shape[0], 1), 0.5, dtype=pair.dtype, device=pair.device)
+        # padded even by zero pixels: no size-dependent branch, so a traced (TorchScript) model works at any size
+        pair = F.pad(pair, (0, pw, 0, ph), mode="replicate")
+        t = torch.zeros_like(pair[:, :1, 0, 0]) + 0.5  # (B, 1); from the input so that a trace works at any B
         return self.forward(pair[:, :c], pair[:, c:], t)[:, 0, :, :h, :w]
 
     def num_parameters(self) -> int:

@@ -139,7 +139,7 @@ BUNDLE_SETTINGS: dict[str, BundleSettings] = {
         make_infer_data=lambda d: write_phantom_pngs(d, count=3, size=64),
         make_label_input=write_phantom_pair_tiff,
         output_glob="**/*.png",
-        ts_use_trace=True,  # MoStDSA does not script (Sequence annotations); its trace is exact at the traced size only
+        ts_use_trace=True,  # MoStDSA does not script (Sequence annotations); its trace is exact at any size
         onnx_kwargs={"dynamo": False},  # torch.export fails (data-dependent guard); the TorchScript exporter works
     ),
 }

@@ -234,6 +234,14 @@ def test_ckpt_export_torchscript_matches_eager(bundle_case, workspace, tmp_path)
     diff = (got - expected).abs().max().item()
     print(f"{bundle_case.name}: TorchScript max |diff| = {diff:.3g} on input {tuple(shape)}")
     assert diff <= TS_ATOL
+    if bundle_case.settings.ts_use_trace and len(shape) == 4:
+        # a traced model must not be tied to the traced size: another size, with sides off any stride
+        other = (1, shape[1], shape[2] + 13, shape[3] + 6)
+        x = torch.rand(other)
+        with torch.no_grad():
+            expected, got = eager(x), scripted(x)
+        assert got.shape == expected.shape
+        assert (got - expected).abs().max().item() <= TS_ATOL, f"traced model differs at size {other}"
 
 
 def test_onnx_export_matches_eager(bundle_case, workspace, tmp_path):

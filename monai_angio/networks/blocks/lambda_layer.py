@@ -96,7 +96,8 @@ class InterFrameLambda(nn.Module):
         b2, _, hh, ww = x.shape
         n = hh * ww
         h, k, u, v = self.heads, self.dim_k, self.dim_u, self.dim_v
-        other = x.roll(b2 // 2, dims=0)  # the partner frame of every item
+        half = b2 // 2
+        other = torch.cat((x[half:], x[:half]), dim=0)  # the partner frame of every item (traceable at any B)
         q = self.norm_q(self.to_q(x)).reshape(b2, h, k, n)
         keys = self.to_k(other).reshape(b2, u, k, n).softmax(dim=-1)
         values = self.norm_v(self.to_v(other))  # (2B, u * v, H, W)
