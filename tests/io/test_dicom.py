@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pydicom
 import pytest
+from contract import READER_META_KEYS
 from pydicom.encaps import encapsulate
 from pydicom.pixels import apply_modality_lut, pixel_array
 from pydicom.uid import MPEG4HP41
@@ -16,21 +17,7 @@ from monai_angio.io import read_dicom, read_dicom_series
 from monai_angio.io._common import to_luminance
 from monai_angio.io.dicom import is_dicom_file
 
-CONTRACT_KEYS = {
-    "filename",
-    "format",
-    "frame_times_ms",
-    "frame_time_ms",
-    "bits_stored",
-    "pixel_spacing",
-    "modality",
-    "photometric_interpretation",
-    "patient_id",
-    "study_instance_uid",
-    "series_instance_uid",
-    "burned_in_annotation",
-    "number_of_frames",
-}
+CONTRACT_KEYS = READER_META_KEYS
 
 
 # ---------------------------------------------------------------------------------------------------- real files

@@ -9,25 +9,12 @@ import nibabel as nib
 import numpy as np
 import pytest
 import tifffile
+from contract import READER_META_KEYS
 
 from monai_angio.io import describe, load_sequence, write_dicom_cine, write_frames
 from monai_angio.io.load import detect_format
 
-CONTRACT_KEYS = {
-    "filename",
-    "format",
-    "frame_times_ms",
-    "frame_time_ms",
-    "bits_stored",
-    "pixel_spacing",
-    "modality",
-    "photometric_interpretation",
-    "patient_id",
-    "study_instance_uid",
-    "series_instance_uid",
-    "burned_in_annotation",
-    "number_of_frames",
-}
+CONTRACT_KEYS = READER_META_KEYS
 
 
 @pytest.fixture

@@ -5,25 +5,12 @@ import doctest
 import cv2
 import numpy as np
 import pytest
+from contract import READER_META_KEYS
 
 from monai_angio.phantoms import AngiographyPhantom, angiography, cardiac_waveform, gamma_variate
 
 SIZE = (48, 40)
-LOADER_KEYS = {
-    "filename",
-    "format",
-    "frame_times_ms",
-    "frame_time_ms",
-    "bits_stored",
-    "pixel_spacing",
-    "modality",
-    "photometric_interpretation",
-    "patient_id",
-    "study_instance_uid",
-    "series_instance_uid",
-    "burned_in_annotation",
-    "number_of_frames",
-}
+LOADER_KEYS = READER_META_KEYS
 
 
 def _phantom(**kwargs) -> AngiographyPhantom:
