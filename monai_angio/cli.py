@@ -107,6 +107,8 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
+        self_ensemble: int = 1,
+        time_reversal: bool = False,
     ) -> None:
         """Synthesize FACTOR frames between every two frames of INPUT and write the new cine to OUTPUT.
 
@@ -120,15 +122,23 @@ class AngioCLI:
             batch_size: frame pairs per forward pass.
             tile_size: process large frames in tiles of this size.
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
+            self_ensemble: average over this many flips of each frame pair (1, 2, 4 or 8; that many times slower).
+            time_reversal: also average the time-reversed interpolation (twice slower).
         """
         from monai_angio.inferers import SequenceInterpolator
         from monai_angio.inferers.methods import get_interpolator
 
         interpolator = get_interpolator(method, device)
         frames, meta = load_cine(input)
-        out, synthesized = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size)(
-            frames
-        )
+        out, synthesized = SequenceInterpolator(
+            interpolator,
+            factor,
+            batch_size=batch_size,
+            tile_size=tile_size,
+            self_ensemble=self_ensemble,
+            time_reversal=time_reversal,
+        )(frames)
+        method = _method_label(method, self_ensemble, time_reversal)
         ft = meta.get("frame_time_ms")
         written = save_cine(
             output,
@@ -150,6 +160,7 @@ class AngioCLI:
         tile_size: int | None = 512,
         batch_size: int = 1,
         device: str | None = None,
+        self_ensemble: int = 1,
     ) -> None:
         """Restore the sharpness of large-focal-spot frames of INPUT and write them to OUTPUT (same order, bit depth).
 
@@ -160,17 +171,26 @@ class AngioCLI:
             tile_size: frames larger than this are processed in overlapping tiles (``None``: whole frames).
             batch_size: frames (or tiles) per forward pass.
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
+            self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8; that many times
+                slower).
         """
         from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
 
         network, offset = load_deblur_network(bundle, device)
         frames, meta = load_cine(input, min_frames=1)
-        restored = deblur_cine(frames, network, tile_size=tile_size, batch_size=batch_size, input_offset=offset)
+        restored = deblur_cine(
+            frames,
+            network,
+            tile_size=tile_size,
+            batch_size=batch_size,
+            input_offset=offset,
+            self_ensemble=self_ensemble,
+        )
         written = save_cine(
             output,
             restored.cpu(),
             meta["bits_stored"],
-            method=DEFAULT_METHOD,
+            method=_method_label(DEFAULT_METHOD, self_ensemble),
             frame_time_ms=meta.get("frame_time_ms"),
             reference=_dicom_reference(input, meta),
         )
@@ -185,21 +205,27 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
+        self_ensemble: int = 1,
+        time_reversal: bool = False,
     ) -> None:
         """Keep every (FACTOR+1)-th frame of a real cine, synthesize the others, compare them with the real ones.
 
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
         saved = K/(K+1)), ``example.png`` (a synthesized frame beside the real one) and ``reconstructed.dcm`` or a
-        frame folder into REPORT.
+        frame folder into REPORT. ``self_ensemble``/``time_reversal`` as for ``interpolate``.
         """
         from monai_angio.inferers.methods import get_interpolator
+        from monai_angio.networks import SelfEnsemble
 
         frames, meta = load_cine(input)
+        interpolator = get_interpolator(method, device)
+        if self_ensemble != 1 or time_reversal:
+            interpolator = SelfEnsemble(interpolator, self_ensemble, image_args=2, temporal=time_reversal)
         summary = _dose_reduction(
             frames,
             meta,
-            get_interpolator(method, device),
-            method,
+            interpolator,
+            _method_label(method, self_ensemble, time_reversal),
             factor,
             Path(report),
             batch_size,
@@ -261,6 +287,14 @@ class AngioCLI:
         _print_summary(summaries)
         (out / "summary.json").write_text(json.dumps(summaries, indent=2))
         print(f"reports in {out.resolve()}")
+
+
+def _method_label(method: str, self_ensemble: int = 1, time_reversal: bool = False) -> str:
+    """Method name for reports and DICOM derivation descriptions, naming any test-time ensemble."""
+    parts = ([f"self-ensemble x{self_ensemble}"] if self_ensemble != 1 else []) + (
+        ["time reversal"] if time_reversal else []
+    )
+    return f"{method} ({', '.join(parts)})" if parts else method
 
 
 def _dose_reduction(

@@ -142,3 +142,20 @@ def test_deblur_dicom_and_folder(phantom_dcm, tmp_path):
     main(["deblur", str(src), str(folder)])
     assert len(list(folder.glob("*.png"))) == data.shape[0]
     assert np.asarray(Image.open(folder / "0000.png")).dtype == np.uint16
+
+
+def test_self_ensemble_options_are_named_in_the_output(phantom_dcm, tmp_path):
+    src, data = phantom_dcm
+    sharp = tmp_path / "sharp.dcm"
+    main(["deblur", str(src), str(sharp), "--self-ensemble", "2"])
+    ds = pydicom.dcmread(sharp)
+    assert "self-ensemble x2" in ds.DerivationDescription and int(ds.NumberOfFrames) == data.shape[0]
+    interp = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(interp), "--method", "linear", "--self-ensemble", "4", "--time-reversal"])
+    ds = pydicom.dcmread(interp)
+    assert "linear (self-ensemble x4, time reversal)" in ds.DerivationDescription
+    np.testing.assert_array_equal(ds.pixel_array[::2], data)
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--time-reversal"])
+    summary = json.loads((report / "summary.json").read_text())
+    assert "time reversal" in json.dumps(summary)

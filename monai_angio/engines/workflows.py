@@ -189,11 +189,22 @@ class CineInterpolationInferer(Inferer):
         batch_size: frame pairs per forward pass.
         tile_size: tile edge for large frames (``None``: whole frames).
         progress: show a progress bar.
+        self_ensemble: flips averaged per pair (1, 2, 4 or 8; see :class:`~monai_angio.networks.SelfEnsemble`).
+        time_reversal: also average the time-reversed call ``network(frame1, frame0, 1 - t)``.
     """
 
-    def __init__(self, factor: int = 1, batch_size: int = 1, tile_size: int | None = None, progress: bool = False):
+    def __init__(
+        self,
+        factor: int = 1,
+        batch_size: int = 1,
+        tile_size: int | None = None,
+        progress: bool = False,
+        self_ensemble: int = 1,
+        time_reversal: bool = False,
+    ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
+        self.self_ensemble, self.time_reversal = self_ensemble, bool(time_reversal)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -202,7 +213,13 @@ class CineInterpolationInferer(Inferer):
             raise ValueError(f"CineInterpolationInferer: expected one cine (1, C, T, H, W), got {tuple(inputs.shape)}.")
         frames = (inputs[0].as_tensor() if isinstance(inputs, MetaTensor) else inputs[0]).transpose(0, 1)
         out, _ = SequenceInterpolator(
-            network, self.factor, batch_size=self.batch_size, tile_size=self.tile_size, progress=self.progress
+            network,
+            self.factor,
+            batch_size=self.batch_size,
+            tile_size=self.tile_size,
+            progress=self.progress,
+            self_ensemble=self.self_ensemble,
+            time_reversal=self.time_reversal,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

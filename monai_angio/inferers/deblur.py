@@ -46,6 +46,13 @@ def _check_offset(input_offset: float) -> None:
         raise ValueError(f"input_offset must be a finite number, got {input_offset!r}.")
 
 
+def _check_ensemble(self_ensemble: int) -> None:
+    from monai_angio.networks.self_ensemble import DIHEDRAL_ORDERS
+
+    if isinstance(self_ensemble, bool) or self_ensemble not in DIHEDRAL_ORDERS:
+        raise ValueError(f"self_ensemble must be one of {DIHEDRAL_ORDERS}, got {self_ensemble!r}.")
+
+
 def _network_device(network: nn.Module) -> torch.device:
     for p in network.parameters():
         return p.device
@@ -59,20 +66,27 @@ def deblur_frames(
     overlap: float = 0.25,
     sw_batch_size: int = 1,
     input_offset: float = 0.0,
+    self_ensemble: int = 1,
 ) -> torch.Tensor:
     """Run ``network`` on a batch of frames ``(B, C, H, W)``, in overlapping tiles when a side exceeds ``tile_size``.
 
     The network sees ``frames - input_offset`` and ``input_offset`` is added to its output (the intensity
     normalisation it was trained with; see :class:`OffsetInferer`). Tiles are blended with Gaussian weights by
     :class:`monai.inferers.SlidingWindowInferer` (frames smaller than a tile along one side are reflect-padded). No
-    gradient is recorded; the network's mode is left unchanged.
+    gradient is recorded; the network's mode is left unchanged. With ``self_ensemble > 1`` every frame (or tile) is
+    restored under that many flips/rotations and the results averaged (:class:`~monai_angio.networks.SelfEnsemble`).
 
     Returns:
         ``(B, C_out, H, W)`` output (not clamped) on the device of ``frames``.
     """
     _check_tile(tile_size, overlap, sw_batch_size)
     _check_offset(input_offset)
+    _check_ensemble(self_ensemble)
     device = _network_device(network)
+    if self_ensemble != 1:
+        from monai_angio.networks.self_ensemble import SelfEnsemble
+
+        network = SelfEnsemble(network, self_ensemble)
     x = frames.as_tensor() if isinstance(frames, MetaTensor) else frames
     h, w = x.shape[-2:]
     with torch.no_grad():
@@ -103,6 +117,7 @@ def deblur_cine(
     overlap: float = 0.25,
     clip: bool = True,
     input_offset: float = 0.0,
+    self_ensemble: int = 1,
 ) -> torch.Tensor:
     """Deblur every frame of a cine with a fully convolutional network (any frame size).
 
@@ -118,6 +133,8 @@ def deblur_cine(
         clip: clip the output to [0, 1].
         input_offset: intensity subtracted before the network and added back after it (0.6 for the
             cerebral_dsa_deblurring weights; :func:`load_deblur_network` returns the bundle's value).
+        self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8), at that many times the
+            cost (:class:`~monai_angio.networks.SelfEnsemble`).
 
     Returns:
         ``(T, 1, H, W)`` float32 deblurred frames on the device of ``frames``.
@@ -138,6 +155,7 @@ def deblur_cine(
         raise ValueError("deblur_cine: frames contain NaN or Inf values.")
     _check_tile(tile_size, overlap, batch_size)
     _check_offset(input_offset)
+    _check_ensemble(self_ensemble)
     was_training = network.training
     network.eval()
     try:
@@ -146,7 +164,8 @@ def deblur_cine(
         starts = range(0, x.shape[0], batch_size)
         out = []
         for s in tqdm(starts, desc="deblur", unit="batch", disable=not progress):
-            out.append(deblur_frames(x[s : s + batch_size], network, tile_size, overlap, batch_size, input_offset))
+            batch = x[s : s + batch_size]
+            out.append(deblur_frames(batch, network, tile_size, overlap, batch_size, input_offset, self_ensemble))
         result = torch.cat(out)
     finally:
         network.train(was_training)
@@ -166,6 +185,7 @@ class CineDeblurInferer(Inferer):
         overlap: tile overlap fraction.
         progress: show a progress bar over the frames of a cine.
         input_offset: intensity normalisation of the network's input (see :class:`OffsetInferer`).
+        self_ensemble: flips/rotations averaged per frame (1, 2, 4 or 8; see :func:`deblur_frames`).
     """
 
     def __init__(
@@ -175,17 +195,22 @@ class CineDeblurInferer(Inferer):
         overlap: float = 0.25,
         progress: bool = False,
         input_offset: float = 0.0,
+        self_ensemble: int = 1,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
         _check_offset(input_offset)
         self.tile_size, self.batch_size, self.overlap, self.progress = tile_size, batch_size, overlap, progress
         self.input_offset = float(input_offset)
+        _check_ensemble(self_ensemble)
+        self.self_ensemble = int(self_ensemble)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
         if x.ndim == 4:
-            out = deblur_frames(x, network, self.tile_size, self.overlap, self.batch_size, self.input_offset)
+            out = deblur_frames(
+                x, network, self.tile_size, self.overlap, self.batch_size, self.input_offset, self.self_ensemble
+            )
             return out.clamp(0.0, 1.0)
         if x.ndim != 5:
             raise ValueError(f"CineDeblurInferer: expected (B, C, H, W) or (B, C, T, H, W), got {tuple(x.shape)}.")
@@ -200,6 +225,7 @@ class CineDeblurInferer(Inferer):
             overlap=self.overlap,
             clip=True,
             input_offset=self.input_offset,
+            self_ensemble=self.self_ensemble,
         )
         return out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous()
 

@@ -48,6 +48,8 @@ def dose_reduction_study(
     batch_size: int = 4,
     tile_size: int | None = None,
     progress: bool = True,
+    self_ensemble: int = 1,
+    time_reversal: bool = False,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -58,6 +60,8 @@ def dose_reduction_study(
         batch_size: frame pairs per forward pass.
         tile_size: tile edge for large frames, ``None`` for whole frames.
         progress: show a progress bar.
+        self_ensemble: flips averaged per pair (1, 2, 4 or 8; see :class:`SequenceInterpolator`).
+        time_reversal: also average the time-reversed call.
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -65,7 +69,15 @@ def dose_reduction_study(
     if not isinstance(frames, torch.Tensor) or frames.ndim != 4:
         raise ValueError(f"frames must be a (T, C, H, W) tensor, got {getattr(frames, 'shape', type(frames))}.")
     kept, span = dose_reduction_indices(frames.shape[0], factor)
-    inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, progress=progress)
+    inferer = SequenceInterpolator(
+        interpolator,
+        factor,
+        batch_size=batch_size,
+        tile_size=tile_size,
+        progress=progress,
+        self_ensemble=self_ensemble,
+        time_reversal=time_reversal,
+    )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])
     elapsed = time.perf_counter() - start

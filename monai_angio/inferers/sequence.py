@@ -63,6 +63,9 @@ class SequenceInterpolator:
         tile_overlap: fraction of overlap between tiles.
         device: where the interpolator runs; default its parameters' device (CPU for parameter-free baselines).
         progress: show a tqdm progress bar.
+        self_ensemble: average over this many flips of the frame pair (1, 2, 4 or 8;
+            :class:`~monai_angio.networks.SelfEnsemble`), at that many times the cost.
+        time_reversal: also average the time-reversed call ``interpolator(frame1, frame0, 1 - t)`` (twice the cost).
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
@@ -81,6 +84,8 @@ class SequenceInterpolator:
         tile_overlap: float = 0.25,
         device: torch.device | str | None = None,
         progress: bool = True,
+        self_ensemble: int = 1,
+        time_reversal: bool = False,
     ) -> None:
         _check_factor(factor)
         if batch_size < 1:
@@ -92,6 +97,10 @@ class SequenceInterpolator:
             )
         if not 0.0 <= tile_overlap < 1.0:
             raise ValueError(f"tile_overlap must be in [0, 1), got {tile_overlap}.")
+        if self_ensemble != 1 or time_reversal:
+            from monai_angio.networks.self_ensemble import SelfEnsemble
+
+            interpolator = SelfEnsemble(interpolator, self_ensemble, image_args=2, temporal=time_reversal)
         self.interpolator = interpolator
         self.factor = factor
         self.batch_size = batch_size

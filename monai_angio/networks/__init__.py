@@ -11,3 +11,6 @@ from .wrappers import TwoFrameImageWrapper  # noqa: E402
 __all__ += ["InterFrameLambda", "MOST_DSA_CONFIGS", "MoStBlock", "MoStDSA"]
 __all__ += ["MoStEncoder", "MoStFlowHead", "MoStRefiner"]
 __all__ += ["TwoFrameImageWrapper"]
+from .self_ensemble import SelfEnsemble  # noqa: E402
+
+__all__ += ["SelfEnsemble"]

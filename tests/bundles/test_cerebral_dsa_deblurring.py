@@ -146,6 +146,11 @@ def test_inference_dicom_and_folder(tmp_path):
     restored8, meta8 = load_sequence(out_dir / "frames_deblurred")
     assert restored8.dtype == np.uint8 and restored8.shape == (3, 40, 48) and meta8["bits_stored"] == 8
 
+    ens_dir = tmp_path / "ens"
+    _run(["inference.json"], bundle_root=str(root), input_path=str(dcm), output_dir=str(ens_dir), self_ensemble=8)
+    ens, _ = load_sequence(ens_dir / "cine_deblurred.dcm")
+    assert ens.shape == restored.shape and np.abs(ens.astype(float) - restored).mean() / 4095 < 0.01
+
 
 def _read_metric(out_dir: Path, name: str) -> float:
     with (out_dir / "metrics.csv").open() as f:

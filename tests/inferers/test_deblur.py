@@ -195,3 +195,29 @@ def test_load_deblur_network_reads_the_bundle_offset(tmp_path):
     assert not net.training
     with pytest.raises(ValueError, match="no bundle"):
         load_deblur_network(tmp_path / "missing", "cpu")
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_self_ensemble_averages_flipped_restorations(n):
+    from monai_angio.networks.self_ensemble import dihedral, dihedral_inverse
+
+    torch.manual_seed(0)
+    net = nn.Conv2d(1, 1, 3, padding=1, padding_mode="replicate")  # random kernel: not flip-invariant
+    frames = _cine(2, 24, 16)
+    out = deblur_cine(frames, net, progress=False, clip=False, input_offset=0.5, self_ensemble=n)
+    with torch.no_grad():
+        x = frames - 0.5
+        expected = sum(dihedral_inverse(net(dihedral(x, i)), i) for i in range(n)) / n + 0.5
+    torch.testing.assert_close(out, expected)
+    plain = deblur_cine(frames, net, progress=False, clip=False, input_offset=0.5)
+    assert not torch.allclose(out, plain, atol=1e-4)
+    inferer = CineDeblurInferer(input_offset=0.5, self_ensemble=n)
+    torch.testing.assert_close(inferer(frames.permute(1, 0, 2, 3)[None], net)[0], expected.clamp(0, 1).permute(1, 0, 2, 3))
+
+
+@pytest.mark.parametrize("bad", [0, 3, True, 16])
+def test_self_ensemble_bad_values(bad):
+    with pytest.raises(ValueError, match="self_ensemble"):
+        deblur_cine(_cine(), _Pointwise(), progress=False, self_ensemble=bad)
+    with pytest.raises(ValueError, match="self_ensemble"):
+        CineDeblurInferer(self_ensemble=bad)

@@ -94,3 +94,27 @@ def test_bad_factor(factor):
 def test_too_short_for_dose_reduction():
     with pytest.raises(ValueError, match="at least 4 frames"):
         dose_reduction_indices(3, 2)
+
+
+def test_self_ensemble_and_time_reversal_with_padding():
+    """The blend is flip- and time-symmetric: the ensemble gives the plain result, with 2 x 4 calls per batch."""
+    frames = torch.rand(3, 1, 13, 10)
+    blend = Blend(stride=4)
+    out, synthesized = SequenceInterpolator(blend, 2, batch_size=2, progress=False, self_ensemble=4, time_reversal=True)(
+        frames
+    )
+    torch.testing.assert_close(out, _expected(frames, 2))
+    assert int(synthesized.sum()) == 4
+    assert len(blend.calls) == 8 and all(c[-2:] == (16, 12) for c in blend.calls)
+
+
+def test_time_reversal_averages_a_biased_interpolator():
+    class First(Blend):
+        def forward(self, f0, f1, t):  # returns frame0 whatever t: not time-symmetric
+            return f0.unsqueeze(1).expand(-1, t.shape[1], -1, -1, -1)
+
+    frames = torch.stack([torch.zeros(1, 4, 4), torch.ones(1, 4, 4)])
+    out, _ = SequenceInterpolator(First(), 1, progress=False, time_reversal=True)(frames)
+    torch.testing.assert_close(out[1], torch.full((1, 4, 4), 0.5))
+    with pytest.raises(ValueError, match="transforms"):
+        SequenceInterpolator(First(), 1, progress=False, self_ensemble=3)
