@@ -5,7 +5,7 @@ left out and listed in ``large_files.yml`` with their hash. A zip installs with 
 
     python scripts/package_bundles.py --output-dir dist/bundles
     python -m monai.bundle download --name cerebral_dsa_deblurring --bundle_dir ./bundles_installed \
-        --url file://$PWD/dist/bundles/cerebral_dsa_deblurring_v0.1.0.zip
+        --url file://$PWD/dist/bundles/cerebral_dsa_deblurring_v0.1.1.zip
     python -m monai.bundle download_large_files --bundle_path ./bundles_installed/cerebral_dsa_deblurring  # if any
 """
 

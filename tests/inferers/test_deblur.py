@@ -212,7 +212,8 @@ def test_self_ensemble_averages_flipped_restorations(n):
     plain = deblur_cine(frames, net, progress=False, clip=False, input_offset=0.5)
     assert not torch.allclose(out, plain, atol=1e-4)
     inferer = CineDeblurInferer(input_offset=0.5, self_ensemble=n)
-    torch.testing.assert_close(inferer(frames.permute(1, 0, 2, 3)[None], net)[0], expected.clamp(0, 1).permute(1, 0, 2, 3))
+    cine = frames.permute(1, 0, 2, 3)[None]  # (1, C, T, H, W)
+    torch.testing.assert_close(inferer(cine, net)[0], expected.clamp(0, 1).permute(1, 0, 2, 3))
 
 
 @pytest.mark.parametrize("bad", [0, 3, True, 16])

@@ -100,9 +100,8 @@ def test_self_ensemble_and_time_reversal_with_padding():
     """The blend is flip- and time-symmetric: the ensemble gives the plain result, with 2 x 4 calls per batch."""
     frames = torch.rand(3, 1, 13, 10)
     blend = Blend(stride=4)
-    out, synthesized = SequenceInterpolator(blend, 2, batch_size=2, progress=False, self_ensemble=4, time_reversal=True)(
-        frames
-    )
+    inferer = SequenceInterpolator(blend, 2, batch_size=2, progress=False, self_ensemble=4, time_reversal=True)
+    out, synthesized = inferer(frames)
     torch.testing.assert_close(out, _expected(frames, 2))
     assert int(synthesized.sum()) == 4
     assert len(blend.calls) == 8 and all(c[-2:] == (16, 12) for c in blend.calls)
