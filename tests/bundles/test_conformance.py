@@ -351,3 +351,23 @@ def test_multi_gpu_train_torchrun_gloo(ddp_case, ddp_workspace):
     if ddp_case.tiny_kind is not None:
         # DistributedSampler: 4 training images, batch 2, 2 ranks -> one iteration per rank (two on one process)
         assert "Iter: 1/1 --" in text[0], detail
+
+
+def test_multi_gpu_teardown_is_shared_and_spares_rank0(monkeypatch):
+    """Both shipped bundles end DDP alike: barrier, destroy, then only ranks > 0 leave early with ``os._exit``."""
+    repo = Path(__file__).resolve().parents[2]
+    finals = [
+        json.loads((repo / "bundles" / b / "configs" / "multi_gpu_train.json").read_text())["finalize"]
+        for b in ("cerebral_dsa_deblurring", "cerebral_dsa_interpolation")
+    ]
+    assert finals[0] == finals[1]
+    assert finals[0][0].endswith("dist.barrier()") and "destroy_process_group" in finals[0][1]
+    assert "os._exit(0)" in finals[0][-1]
+    # evaluated on rank 0 (and in a plain single process) the exit step is a no-op: this test process goes on
+    for rank in ("0", None):
+        if rank is None:
+            monkeypatch.delenv("RANK", raising=False)
+        else:
+            monkeypatch.setenv("RANK", rank)
+        parser = ConfigParser({"finalize": finals[0][2:]})
+        assert parser.get_parsed_content("finalize")[-1] is False

@@ -317,6 +317,14 @@ def _train_config(kind: str) -> dict[str, Any]:
     return cfg
 
 
+# the shipped bundles' DDP teardown (see docs/bundles.md): one statement of it for the tiny bundles too
+DDP_FINALIZE: list[str] = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "bundles" / "cerebral_dsa_deblurring" / "configs" / "multi_gpu_train.json"
+    ).read_text()
+)["finalize"]
+
+
 def _multi_gpu_config() -> dict[str, Any]:
     return {
         "device": "$torch.device(f\"cuda:{os.environ['LOCAL_RANK']}\" if torch.cuda.is_available() else 'cpu')",
@@ -349,7 +357,7 @@ def _multi_gpu_config() -> dict[str, Any]:
             "$monai.utils.set_determinism(seed=0)",
         ],
         "run": ["$@train#trainer.run()"],
-        "finalize": ["$dist.is_initialized() and dist.destroy_process_group()"],
+        "finalize": DDP_FINALIZE,
     }
 
 
