@@ -35,6 +35,7 @@ from monai_angio.inferers import dose_reduction_study  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
 from monai_angio.inferers.methods import get_interpolator  # noqa: E402
 from monai_angio.metrics import psnr, ssim  # noqa: E402
+from monai_angio.networks.self_ensemble import dihedral, dihedral_inverse  # noqa: E402
 
 INTERP_VARIANTS = {  # name: (self_ensemble, time_reversal)
     "single pass": (1, False),
@@ -45,11 +46,34 @@ INTERP_VARIANTS = {  # name: (self_ensemble, time_reversal)
 }
 
 
-def bench_deblur_ensembles(frames: int, spots: list[float], orders: list[int]) -> list[dict[str, Any]]:
+def _test_frames(frames: int) -> list[np.ndarray]:
     test = load_frames(bench_deblur.DSA, part="test")
     keep = np.unique(np.linspace(0, len(test) - 1, frames).round().astype(int))
-    test = [test[i] for i in keep]
-    net = bench_deblur.load_network(bench_deblur.WEIGHTS)
+    return [test[i] for i in keep]
+
+
+def bench_orientations(frames: int, spots: list[float], weights: Path) -> list[dict[str, Any]]:
+    """PSNR of single RDN passes on each flip/rotation of the degraded frames (inverse-transformed back)."""
+    test, net = _test_frames(frames), bench_deblur.load_network(weights)
+    rows = []
+    for spot in spots:
+        ds = DeblurEvalDataset(test, [spot], 2.0e4, pixel_spacing_mm=0.154, seed=0, **bench_deblur.GEOMETRY)
+        values: dict[int, list[float]] = {i: [] for i in range(8)}
+        for j in range(len(ds)):
+            item = ds[j]
+            x, y = item["image"][None], item["label"][None]
+            for i in range(8):
+                out = deblur_cine(dihedral(x, i), net, tile_size=512, progress=False,
+                                  input_offset=bench_deblur.INPUT_OFFSET)  # fmt: skip
+                values[i].append(float(psnr(dihedral_inverse(out, i), y, 1.0)[0]))
+        for i in range(8):
+            rows.append({"focal_spot_mm": spot, "transform": i, "frames": len(ds), "psnr": float(np.mean(values[i]))})
+            print("orientation", rows[-1], flush=True)
+    return rows
+
+
+def bench_deblur_ensembles(frames: int, spots: list[float], orders: list[int], weights: Path) -> list[dict[str, Any]]:
+    test, net = _test_frames(frames), bench_deblur.load_network(weights)
     rows = []
     for spot in spots:
         ds = DeblurEvalDataset(test, [spot], 2.0e4, pixel_spacing_mm=0.154, seed=0, **bench_deblur.GEOMETRY)
@@ -132,6 +156,16 @@ def markdown(result: dict[str, Any]) -> str:
             head = f"| {spot:g} | {rs[1]['blurred_psnr']:.2f} | "
             lines.append(head + " | ".join(cell) + f" | {gain:+.2f} | {times} |")
         lines.append("")
+    if result.get("orientations"):
+        names = ("upright", "flip W", "flip H", "180", "90", "270", "90 + flip", "270 + flip")
+        lines += [
+            "## Deblurring: single passes on each flip/rotation of the input (PSNR dB, mapped back)", "",
+            "| focal spot (mm) | " + " | ".join(names) + " |", "|---:|" + "---:|" * len(names),
+        ]  # fmt: skip
+        for spot in sorted({r["focal_spot_mm"] for r in result["orientations"]}):
+            rs = {r["transform"]: r["psnr"] for r in result["orientations"] if r["focal_spot_mm"] == spot}
+            lines.append(f"| {spot:g} | " + " | ".join(f"{rs[i]:.2f}" for i in range(8)) + " |")
+        lines.append("")
     if result["interpolation"]:
         variants = list(INTERP_VARIANTS)
         lines += [
@@ -156,6 +190,9 @@ def main() -> None:
     ap.add_argument("--spots", type=float, nargs="+", default=[0.6, 0.9, 1.2])
     ap.add_argument("--orders", type=int, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--deblur-weights", type=Path, default=bench_deblur.WEIGHTS)
+    ap.add_argument("--orientation-spots", type=float, nargs="*", default=[1.2],
+                    help="focal spots for the per-orientation single passes (none: skip)")  # fmt: skip
     ap.add_argument("--skip-deblur", action="store_true")
     ap.add_argument("--skip-interpolation", action="store_true")
     args = ap.parse_args()
@@ -163,13 +200,16 @@ def main() -> None:
         ap.error("--orders must include 1 (the single pass the others are compared with)")
     torch.set_num_threads(args.threads)
     real = bench_deblur.DSA.is_dir()
-    deblur_rows = (
-        [] if args.skip_deblur or not real else bench_deblur_ensembles(args.deblur_frames, args.spots, args.orders)
-    )
+    run_deblur = real and not args.skip_deblur
+    weights = args.deblur_weights
+    deblur_rows = bench_deblur_ensembles(args.deblur_frames, args.spots, args.orders, weights) if run_deblur else []
+    orientation_rows = bench_orientations(args.deblur_frames, args.orientation_spots, weights) if run_deblur else []
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "threads": args.threads,
+        "deblur_weights": str(args.deblur_weights),
         "deblur": deblur_rows,
+        "orientations": orientation_rows,
         "interpolation": [] if args.skip_interpolation else bench_interpolation_ensembles(args.factors, 256, 25),
     }
     args.out.mkdir(parents=True, exist_ok=True)
