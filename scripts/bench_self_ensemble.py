@@ -138,9 +138,13 @@ def phantom_mean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Test-time self-ensembles", "",
-        f"Made by `python scripts/bench_self_ensemble.py` on {result['date']} ({result['threads']} torch threads; "
-        "times are indicative on a shared 2-core CPU).", "",
+        f"Last run on {result['date']} ({result['threads']} torch threads; times are indicative on a shared 2-core "
+        "CPU). Made by:", "",
     ]  # fmt: skip
+    commands = result.get("commands") or {"deblur": "python scripts/bench_self_ensemble.py"}
+    lines += [f"- {part}: `{cmd or 'python scripts/bench_self_ensemble.py'}`" for part, cmd in commands.items()] + [""]
+    if result.get("deblur_weights"):
+        lines += [f"Deblurring weights: `{result['deblur_weights']}`.", ""]
     if result["deblur"]:
         lines += [
             f"## Deblurring, held-out real DSA (0.154 mm pixels, {result['deblur'][0]['frames']} frames)", "",
@@ -207,12 +211,31 @@ def main() -> None:
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "threads": args.threads,
-        "deblur_weights": str(args.deblur_weights),
+        "commands": {
+            part: "python scripts/bench_self_ensemble.py " + " ".join(sys.argv[1:])
+            for part, skipped in (("deblur", args.skip_deblur), ("interpolation", args.skip_interpolation))
+            if not skipped
+        },
+        "deblur_weights": str(
+            args.deblur_weights.resolve().relative_to(REPO)
+            if args.deblur_weights.resolve().is_relative_to(REPO)
+            else args.deblur_weights
+        ),
         "deblur": deblur_rows,
         "orientations": orientation_rows,
         "interpolation": [] if args.skip_interpolation else bench_interpolation_ensembles(args.factors, 256, 25),
     }
     args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "self_ensemble.json"
+    if path.is_file() and (args.skip_interpolation or args.skip_deblur):  # keep the part not re-measured
+        old = json.loads(path.read_text())
+        if args.skip_interpolation:
+            result["interpolation"] = old.get("interpolation", [])
+            result["commands"]["interpolation"] = old.get("commands", {}).get("interpolation", "")
+        if args.skip_deblur:
+            for key in ("deblur_weights", "deblur", "orientations"):
+                result[key] = old.get(key, [])
+            result["commands"]["deblur"] = old.get("commands", {}).get("deblur", "")
     (args.out / "self_ensemble.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / "self_ensemble.md").write_text(markdown(result))
     print(f"wrote {args.out / 'self_ensemble.json'} and {args.out / 'self_ensemble.md'}")

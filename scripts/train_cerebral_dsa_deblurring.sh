@@ -18,9 +18,14 @@
 # Environment: DATA (sharp frames), EPOCHS, EPOCH_LENGTH, LR, THREADS (torch compute threads), WORKERS (data workers),
 #              BUNDLE_ROOT (where models/ and eval/ are written; default the bundle itself),
 #              PRETRAINED (a state dict to start from, e.g. to continue a run; default: random initialisation).
-# The shipped weights are one run with the defaults. A second run of 12 epochs from them (PRETRAINED, lr 1e-3 then
-# 1e-4) moved the validation PSNR by less than 0.01 dB in 3 epochs (39.92-39.94 dB against 39.95): the small network
-# is near its capacity on this budget, so it was stopped.
+# The shipped weights (bundle 0.1.1) are three runs: (1) this script with its defaults when train.json's RandRotate90d
+# had prob 0.5 (add --train#preprocessing#transforms#2#prob 0.5 to reproduce it; 44.5 min, validation 39.95 dB);
+# then (2) and (3), each PRETRAINED=<previous models/model.pt> EPOCHS=4 LR=0.0003 THREADS=2 with the uniform rotations
+# now in train.json (prob 0.75: upright, 90, 180 and 270 degrees equally likely; 10 min each, validation 39.96 and
+# 39.97 dB). Run (1) alone had learned the cine's orientation: a 90-degree-rotated input restored 1.0-1.4 dB worse
+# than the upright one on a held-out frame; after (3) the gap is 0.1 dB (scripts/bench_self_ensemble.py).
+# Earlier, a 12-epoch continuation of (1) at lr 1e-3/1e-4 with the old rotations moved the validation PSNR by less
+# than 0.01 dB in 3 epochs: the small network is near its capacity on this budget.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
