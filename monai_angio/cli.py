@@ -215,22 +215,20 @@ class AngioCLI:
         frame folder into REPORT. ``self_ensemble``/``time_reversal`` as for ``interpolate``.
         """
         from monai_angio.inferers.methods import get_interpolator
-        from monai_angio.networks import SelfEnsemble
 
         frames, meta = load_cine(input)
-        interpolator = get_interpolator(method, device)
-        if self_ensemble != 1 or time_reversal:
-            interpolator = SelfEnsemble(interpolator, self_ensemble, image_args=2, temporal=time_reversal)
         summary = _dose_reduction(
             frames,
             meta,
-            interpolator,
+            get_interpolator(method, device),
             _method_label(method, self_ensemble, time_reversal),
             factor,
             Path(report),
             batch_size,
             tile_size,
             reference=_dicom_reference(input, meta),
+            self_ensemble=self_ensemble,
+            time_reversal=time_reversal,
         )
         _print_summary([summary])
         print(f"report in {Path(report).resolve()}")
@@ -307,11 +305,21 @@ def _dose_reduction(
     batch_size: int,
     tile_size: int | None,
     reference: str | None,
+    self_ensemble: int = 1,
+    time_reversal: bool = False,
 ) -> dict[str, Any]:
     from monai_angio.inferers import dose_reduction_study
     from monai_angio.metrics import side_by_side_png
 
-    result = dose_reduction_study(frames, interpolator, factor, batch_size=batch_size, tile_size=tile_size)
+    result = dose_reduction_study(
+        frames,
+        interpolator,
+        factor,
+        batch_size=batch_size,
+        tile_size=tile_size,
+        self_ensemble=self_ensemble,
+        time_reversal=time_reversal,
+    )
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = result.report.write(
         report_dir,

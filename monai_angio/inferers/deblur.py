@@ -17,6 +17,8 @@ from monai.transforms import MapTransform
 from torch import nn
 from tqdm.auto import tqdm
 
+from monai_angio.networks.self_ensemble import SelfEnsemble, check_ensemble_order
+
 __all__ = [
     "deblur_cine",
     "deblur_frames",
@@ -44,13 +46,6 @@ def _check_tile(tile_size: int | None, overlap: float, batch_size: int) -> None:
 def _check_offset(input_offset: float) -> None:
     if isinstance(input_offset, bool) or not isinstance(input_offset, (int, float)) or not math.isfinite(input_offset):
         raise ValueError(f"input_offset must be a finite number, got {input_offset!r}.")
-
-
-def _check_ensemble(self_ensemble: int) -> None:
-    from monai_angio.networks.self_ensemble import DIHEDRAL_ORDERS
-
-    if isinstance(self_ensemble, bool) or self_ensemble not in DIHEDRAL_ORDERS:
-        raise ValueError(f"self_ensemble must be one of {DIHEDRAL_ORDERS}, got {self_ensemble!r}.")
 
 
 def _network_device(network: nn.Module) -> torch.device:
@@ -81,11 +76,9 @@ def deblur_frames(
     """
     _check_tile(tile_size, overlap, sw_batch_size)
     _check_offset(input_offset)
-    _check_ensemble(self_ensemble)
+    check_ensemble_order(self_ensemble, "self_ensemble")
     device = _network_device(network)
     if self_ensemble != 1:
-        from monai_angio.networks.self_ensemble import SelfEnsemble
-
         network = SelfEnsemble(network, self_ensemble)
     x = frames.as_tensor() if isinstance(frames, MetaTensor) else frames
     h, w = x.shape[-2:]
@@ -155,7 +148,7 @@ def deblur_cine(
         raise ValueError("deblur_cine: frames contain NaN or Inf values.")
     _check_tile(tile_size, overlap, batch_size)
     _check_offset(input_offset)
-    _check_ensemble(self_ensemble)
+    check_ensemble_order(self_ensemble, "self_ensemble")
     was_training = network.training
     network.eval()
     try:
@@ -202,7 +195,7 @@ class CineDeblurInferer(Inferer):
         _check_offset(input_offset)
         self.tile_size, self.batch_size, self.overlap, self.progress = tile_size, batch_size, overlap, progress
         self.input_offset = float(input_offset)
-        _check_ensemble(self_ensemble)
+        check_ensemble_order(self_ensemble, "self_ensemble")
         self.self_ensemble = int(self_ensemble)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:

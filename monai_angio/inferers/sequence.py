@@ -10,6 +10,8 @@ from monai.inferers import SlidingWindowInferer
 from torch import nn
 from tqdm.auto import tqdm
 
+from monai_angio.networks.self_ensemble import SelfEnsemble
+
 __all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "dose_reduction_indices"]
 
 
@@ -98,8 +100,6 @@ class SequenceInterpolator:
         if not 0.0 <= tile_overlap < 1.0:
             raise ValueError(f"tile_overlap must be in [0, 1), got {tile_overlap}.")
         if self_ensemble != 1 or time_reversal:
-            from monai_angio.networks.self_ensemble import SelfEnsemble
-
             interpolator = SelfEnsemble(interpolator, self_ensemble, image_args=2, temporal=time_reversal)
         self.interpolator = interpolator
         self.factor = factor

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["DIHEDRAL_ORDERS", "SelfEnsemble", "dihedral", "dihedral_inverse"]
+__all__ = ["DIHEDRAL_ORDERS", "SelfEnsemble", "check_ensemble_order", "dihedral", "dihedral_inverse"]
 
 # (k quarter turns, flip of the last axis first); the first 4 keep the frame's shape, the last 4 swap H and W
 _DIHEDRAL: tuple[tuple[int, bool], ...] = (
@@ -21,6 +21,12 @@ _DIHEDRAL: tuple[tuple[int, bool], ...] = (
     (3, True),
 )
 DIHEDRAL_ORDERS = (1, 2, 4, 8)
+
+
+def check_ensemble_order(value: int, name: str = "transforms") -> None:
+    """Raise ``ValueError`` unless ``value`` is a number of transforms :class:`SelfEnsemble` accepts (1, 2, 4, 8)."""
+    if isinstance(value, bool) or value not in DIHEDRAL_ORDERS:
+        raise ValueError(f"{name} must be one of {DIHEDRAL_ORDERS}, got {value!r}.")
 
 
 def dihedral(x: torch.Tensor, index: int) -> torch.Tensor:
@@ -77,8 +83,7 @@ class SelfEnsemble(nn.Module):
         super().__init__()
         if not callable(network):
             raise TypeError(f"SelfEnsemble: network must be callable, got {type(network).__name__}.")
-        if isinstance(transforms, bool) or transforms not in DIHEDRAL_ORDERS:
-            raise ValueError(f"SelfEnsemble: transforms must be one of {DIHEDRAL_ORDERS}, got {transforms!r}.")
+        check_ensemble_order(transforms, "SelfEnsemble: transforms")
         if isinstance(image_args, bool) or not isinstance(image_args, int) or image_args < 1:
             raise ValueError(f"SelfEnsemble: image_args must be a positive int, got {image_args!r}.")
         if temporal and image_args != 2:
