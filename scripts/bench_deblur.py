@@ -65,8 +65,8 @@ WIENER_BALANCE = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)
 UNSHARP = tuple((s, a) for s in (0.5, 1.0, 1.5, 2.0, 3.0) for a in (0.25, 0.5, 1.0, 1.5, 2.0))
 
 
-def load_network(weights: Path) -> RDNDeblur:
-    net = RDNDeblur()
+def load_network(weights: Path, channels_last: bool = True) -> RDNDeblur:
+    net = RDNDeblur(channels_last=channels_last)
     net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     return net.eval()
 
@@ -167,9 +167,20 @@ def timing_worker(case: str, size: int, threads: int, reps: int, weights: str) -
     torch.set_num_threads(threads)
     x = torch.rand(1, 1, size, size) * 0.3 + 0.5
     kernel = np.ones((9, 9)) / 81.0
-    if case.startswith("rdn"):
-        net = load_network(Path(weights)) if Path(weights).is_file() else RDNDeblur().eval()
-        tile = None if case == "rdn_whole" else int(case.split("_")[-1])
+    channels_last = not case.endswith("_contiguous")
+    if case.startswith("rdn_train_step"):  # one training step of the paper's batch: 128 patches of 40x40
+        net = RDNDeblur(channels_last=channels_last).train()
+        opt = torch.optim.Adam(net.parameters(), 1e-4)
+        patches, targets = torch.rand(128, 1, 40, 40), torch.rand(128, 1, 40, 40)
+
+        def run() -> None:
+            loss = (net(patches) - targets).abs().mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    elif case.startswith("rdn"):
+        net = load_network(Path(weights), channels_last) if Path(weights).is_file() else RDNDeblur().eval()
+        tile = int(case.split("_")[2]) if case.startswith("rdn_tile") else None
 
         def run() -> None:
             deblur_cine(x, net, tile_size=tile, progress=False, input_offset=INPUT_OFFSET)
@@ -199,7 +210,9 @@ def timing_worker(case: str, size: int, threads: int, reps: int, weights: str) -
 
 def timings(size: int, threads: int, reps: int, weights: Path) -> list[dict[str, Any]]:
     out = []
-    for case in ("rdn_whole", "rdn_tile_512", "richardson_lucy_30", "wiener", "unsharp"):
+    cases = ("rdn_whole", "rdn_whole_contiguous", "rdn_tile_512", "rdn_train_step", "rdn_train_step_contiguous",
+             "richardson_lucy_30", "wiener", "unsharp")  # fmt: skip
+    for case in cases:
         cmd = [sys.executable, __file__, "--timing-worker", case, "--size", str(size), "--threads", str(threads),
                "--reps", str(reps), "--weights", str(weights)]  # fmt: skip
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -279,7 +292,9 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("timing"):
         lines += ["", f"Speed and memory on a {result['timing'][0]['size']}² frame (fresh process per case, median of "
                   "the repetitions; peak RSS = the process's maximum resident memory, increase = above the RSS once "
-                  "the model and input were ready):", "",
+                  "the model and input were ready). `_contiguous`: the network with `channels_last=False` (the memory "
+                  "format before bundle 0.1.2); `rdn_train_step`: one Adam step on 128 patches of 40x40, ms per "
+                  "step:", "",
                   "| case | ms per frame | peak RSS (MiB) | increase (MiB) |", "|---|---:|---:|---:|"]  # fmt: skip
         for t in result["timing"]:
             lines.append(f"| {t['case']} | {t['ms']:.0f} | {t['peak_rss_mib']:.0f} | {t['peak_increase_mib']:.0f} |")
@@ -342,6 +357,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument(
+        "--skip-quality", action="store_true", help="re-measure the timing only; keep the quality rows of --out"
+    )
     parser.add_argument("--timing-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--update-metadata", action="store_true", help="write the results into the bundle's metadata.json eval_metrics"
@@ -363,7 +381,13 @@ def main() -> None:
         print(f"warning: {args.weights} not found; the RDN rows are the untrained (identity) network")
     quality: list[dict[str, Any]] = []
     example: dict[str, Any] = {"spot": max(args.spots), "frame": 0}
-    if args.data.exists():
+    old_path = args.out / "deblur.json"
+    if args.skip_quality:
+        if not old_path.is_file():
+            parser.error(f"--skip-quality needs an earlier {old_path}")
+        old = json.loads(old_path.read_text())
+        quality, example = old["quality"], {"old": old.get("example", "")}
+    elif args.data.exists():
         test = load_frames(args.data, part="test")
         train = load_frames(args.data, part="train")
         if args.max_frames:
@@ -382,7 +406,7 @@ def main() -> None:
             quality += evaluate_set("real DSA", frames, tune, args.spots, spacing, args.photons, net, ex)
     else:
         print(f"{args.data} not found: real-data rows skipped")
-    if args.phantoms:
+    if args.phantoms and not args.skip_quality:
         kw = {"noise": False, "field_of_view_mm": 512 * args.spacings[0]}
         test_ph = phantom_frames(args.phantoms, 512, 2, seed=5000, **kw)
         tune_ph = phantom_frames(2, 512, 2, seed=6000, **kw)
@@ -402,7 +426,9 @@ def main() -> None:
         "timing": timing,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    if "outputs" in example:
+    if "old" in example:
+        result["example"] = example["old"]
+    elif "outputs" in example:
         side_by_side(args.out / "deblur_side_by_side.png", example)
         result["example"] = (
             f"{example['set']}, held-out frame {example['frame']} of the test part, focal spot {example['spot']} mm, "

@@ -159,3 +159,16 @@ def test_self_ensemble_options_are_named_in_the_output(phantom_dcm, tmp_path):
     main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--time-reversal"])
     summary = json.loads((report / "summary.json").read_text())
     assert "time reversal" in json.dumps(summary)
+
+
+def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_dcm, tmp_path, capsys):
+    src, _ = phantom_dcm
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "cerebral_dsa_interpolation", "--report", str(report),
+          "--adapt-steps", "3"])  # fmt: skip
+    summary = json.loads((report / "summary.json").read_text())
+    assert "cerebral_dsa_interpolation (adapted 3 steps)" in json.dumps(summary)
+    with pytest.raises(SystemExit) as exc:
+        main(["interpolate", str(src), str(tmp_path / "out.dcm"), "--method", "linear", "--adapt-steps", "3"])
+    assert exc.value.code == 2
+    assert "adapt_steps needs a trainable network" in capsys.readouterr().err

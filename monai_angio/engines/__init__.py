@@ -1,5 +1,6 @@
 """Training and evaluation helpers of the interpolation bundles: batches, tuple sampling, losses, handlers."""
 
+from .adaptation import AdaptationResult, adapt_interpolator
 from .handlers import SetEpochHandler, optional_tensorboard_handler
 from .losses import MOST_DSA_VGG_LAYER_WEIGHTS, MOST_DSA_VGG_LAYERS, MoStDSALoss
 from .prepare_batch import PrepareInterpolationBatch, frames_to_batch, interpolation_output_transform
@@ -15,6 +16,8 @@ from .workflows import (
 )
 
 __all__ = [
+    "AdaptationResult",
+    "adapt_interpolator",
     "MOST_DSA_VGG_LAYERS",
     "MOST_DSA_VGG_LAYER_WEIGHTS",
     "CineInterpolationInferer",

@@ -191,6 +191,9 @@ class CineInterpolationInferer(Inferer):
         progress: show a progress bar.
         self_ensemble: flips averaged per pair (1, 2, 4 or 8; see :class:`~monai_angio.networks.SelfEnsemble`).
         time_reversal: also average the time-reversed call ``network(frame1, frame0, 1 - t)``.
+        adapt_steps: fine-tune a copy of the network on each cine's own frames first (test-time adaptation,
+            :func:`~monai_angio.engines.adapt_interpolator`); 0 uses the weights as they are.
+        adapt_lr: learning rate of the adaptation.
     """
 
     def __init__(
@@ -201,10 +204,13 @@ class CineInterpolationInferer(Inferer):
         progress: bool = False,
         self_ensemble: int = 1,
         time_reversal: bool = False,
+        adapt_steps: int = 0,
+        adapt_lr: float = 1e-4,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
         self.self_ensemble, self.time_reversal = self_ensemble, bool(time_reversal)
+        self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -220,6 +226,8 @@ class CineInterpolationInferer(Inferer):
             progress=self.progress,
             self_ensemble=self.self_ensemble,
             time_reversal=self.time_reversal,
+            adapt_steps=self.adapt_steps,
+            adapt_lr=self.adapt_lr,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

@@ -50,6 +50,8 @@ def dose_reduction_study(
     progress: bool = True,
     self_ensemble: int = 1,
     time_reversal: bool = False,
+    adapt_steps: int = 0,
+    adapt_lr: float = 1e-4,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -62,6 +64,8 @@ def dose_reduction_study(
         progress: show a progress bar.
         self_ensemble: flips averaged per pair (1, 2, 4 or 8; see :class:`SequenceInterpolator`).
         time_reversal: also average the time-reversed call.
+        adapt_steps, adapt_lr: test-time adaptation of a network on the kept frames only (see
+            :class:`SequenceInterpolator`); its time is included in ``seconds_per_frame``.
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -77,6 +81,8 @@ def dose_reduction_study(
         progress=progress,
         self_ensemble=self_ensemble,
         time_reversal=time_reversal,
+        adapt_steps=adapt_steps,
+        adapt_lr=adapt_lr,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])

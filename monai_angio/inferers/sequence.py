@@ -68,6 +68,10 @@ class SequenceInterpolator:
         self_ensemble: average over this many flips of the frame pair (1, 2, 4 or 8;
             :class:`~monai_angio.networks.SelfEnsemble`), at that many times the cost.
         time_reversal: also average the time-reversed call ``interpolator(frame1, frame0, 1 - t)`` (twice the cost).
+        adapt_steps: fine-tune a copy of a network interpolator for this many steps on every cine it is called with,
+            on the triplets of consecutive acquired frames, before interpolating
+            (:func:`~monai_angio.engines.adapt_interpolator`); 0 (default) uses the weights as they are.
+        adapt_lr: learning rate of the adaptation.
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
@@ -88,8 +92,15 @@ class SequenceInterpolator:
         progress: bool = True,
         self_ensemble: int = 1,
         time_reversal: bool = False,
+        adapt_steps: int = 0,
+        adapt_lr: float = 1e-4,
     ) -> None:
+        from monai_angio.engines.adaptation import check_adapt_steps
+
         _check_factor(factor)
+        check_adapt_steps(adapt_steps)
+        if adapt_steps and not any(p.requires_grad for p in interpolator.parameters()):
+            raise ValueError(f"adapt_steps needs a trainable network; {type(interpolator).__name__} has no parameters.")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         stride = int(getattr(interpolator, "stride", 1))
@@ -99,9 +110,10 @@ class SequenceInterpolator:
             )
         if not 0.0 <= tile_overlap < 1.0:
             raise ValueError(f"tile_overlap must be in [0, 1), got {tile_overlap}.")
-        if self_ensemble != 1 or time_reversal:
-            interpolator = SelfEnsemble(interpolator, self_ensemble, image_args=2, temporal=time_reversal)
-        self.interpolator = interpolator
+        self.network = interpolator
+        self.self_ensemble, self.time_reversal = self_ensemble, time_reversal
+        self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
+        self.interpolator = self._wrap(interpolator)
         self.factor = factor
         self.batch_size = batch_size
         self.stride = stride
@@ -112,6 +124,12 @@ class SequenceInterpolator:
             device = param.device if param is not None else torch.device("cpu")
         self.device = torch.device(device)
         self.progress = progress
+        self.adaptation = None  # AdaptationResult of the last call when adapt_steps > 0
+
+    def _wrap(self, network: nn.Module) -> nn.Module:
+        if self.self_ensemble != 1 or self.time_reversal:
+            return SelfEnsemble(network, self.self_ensemble, image_args=2, temporal=self.time_reversal)
+        return network
 
     @torch.no_grad()
     def __call__(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,24 +156,34 @@ class SequenceInterpolator:
         if not torch.isfinite(frames).all():
             raise ValueError("frames contain NaN or Inf values.")
 
+        interpolator = self.interpolator
+        if self.adapt_steps:
+            from monai_angio.engines.adaptation import adapt_interpolator
+
+            self.adaptation = adapt_interpolator(
+                self.network, frames, self.adapt_steps, self.adapt_lr, progress=self.progress
+            )
+            interpolator = self._wrap(self.adaptation.network)
         t_count, k = frames.shape[0], self.factor
         out = frames.new_empty((upsampled_length(t_count, k), *frames.shape[1:]))
         synthesized = torch.zeros(out.shape[0], dtype=torch.bool)
         out[:: k + 1] = frames
         times = interpolation_times(k).to(self.device)
-        was_training = self.interpolator.training
-        self.interpolator.eval()
+        was_training = interpolator.training
+        interpolator.eval()
         try:
-            for start, mid in self._batches(frames, times):
+            for start, mid in self._batches(interpolator, frames, times):
                 for i in range(mid.shape[0]):
                     first = (start + i) * (k + 1) + 1
                     out[first : first + k] = mid[i].to(out.dtype).cpu()
                     synthesized[first : first + k] = True
         finally:
-            self.interpolator.train(was_training)
+            interpolator.train(was_training)
         return (out.squeeze(1) if squeeze else out), synthesized
 
-    def _batches(self, frames: torch.Tensor, times: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
+    def _batches(
+        self, interpolator: nn.Module, frames: torch.Tensor, times: torch.Tensor
+    ) -> Iterator[tuple[int, torch.Tensor]]:
         pairs = frames.shape[0] - 1
         starts = range(0, pairs, self.batch_size)
         for start in tqdm(starts, desc=f"interpolating x{self.factor}", unit="batch", disable=not self.progress):
@@ -163,9 +191,9 @@ class SequenceInterpolator:
             f0 = frames[start:stop].to(self.device)
             f1 = frames[start + 1 : stop + 1].to(self.device)
             t = times.expand(f0.shape[0], -1)
-            yield start, self._run(f0, f1, t).clamp_(0.0, 1.0)
+            yield start, self._run(interpolator, f0, f1, t).clamp_(0.0, 1.0)
 
-    def _run(self, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def _run(self, interpolator: nn.Module, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` pairs → ``(B, N, C, H, W)``, padding to the stride and tiling when asked."""
         b, c, h, w = f0.shape
         n = t.shape[1]
@@ -176,18 +204,18 @@ class SequenceInterpolator:
 
             def window(x: torch.Tensor) -> torch.Tensor:
                 tt = t[:1].expand(x.shape[0], -1)  # all pairs of a call share the same times
-                return self._padded(x[:, :c], x[:, c:], tt).flatten(1, 2)
+                return self._padded(interpolator, x[:, :c], x[:, c:], tt).flatten(1, 2)
 
             return inferer(torch.cat([f0, f1], dim=1), window).reshape(b, n, c, h, w)
-        return self._padded(f0, f1, t)
+        return self._padded(interpolator, f0, f1, t)
 
-    def _padded(self, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def _padded(self, interpolator: nn.Module, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         h, w = f0.shape[-2:]
         ph, pw = (-h) % self.stride, (-w) % self.stride
         if ph or pw:
             f0 = F.pad(f0, (0, pw, 0, ph), mode="replicate")
             f1 = F.pad(f1, (0, pw, 0, ph), mode="replicate")
-        out = self.interpolator(f0, f1, t)
+        out = interpolator(f0, f1, t)
         if out.ndim != 5 or out.shape[1] != t.shape[1]:
             raise ValueError(
                 f"the interpolator must return (B, N, C, H, W) with N = {t.shape[1]}, got shape {tuple(out.shape)}."

@@ -153,6 +153,24 @@ def test_inference_on_a_pair_writes_dicom(tmp_path):
     assert np.abs(ens[1:4].astype(int) - frames[1:4].astype(int)).mean() < 3
 
 
+def test_inference_with_test_time_adaptation(tmp_path):
+    _cine(tmp_path / "cine", frames=5, size=(48, 48))
+    bundle_run(
+        config_file=str(CONFIGS / "inference.json"),
+        bundle_root=str(BUNDLE),
+        input_path=str(tmp_path / "cine"),
+        output_dir=str(tmp_path / "out"),
+        factor=1,
+        output_format="dicom",
+        num_threads=1,
+        adapt_steps=3,
+    )
+    frames, _ = load_sequence(tmp_path / "out" / "cine_interpolated.dcm")
+    source, _ = load_sequence(tmp_path / "cine")
+    assert frames.shape == (9, 48, 48)
+    np.testing.assert_array_equal(frames[::2], source)
+
+
 def test_train_one_short_epoch(tmp_path):
     root = _copy_bundle(tmp_path)
     _cine(tmp_path / "train_cine", frames=16, size=(64, 64), seed=3)
