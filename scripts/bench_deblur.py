@@ -332,6 +332,8 @@ def eval_metrics(result: dict[str, Any]) -> dict[str, Any]:
         metrics["real_dsa_rdn_gain_db_min"] = round(float(np.min(gains)), 2)
         metrics["real_dsa_rdn_minus_richardson_lucy_db_min"] = round(float(np.min(over_rl)), 2)
     for t in result["timing"]:
+        if t["case"].startswith("rdn_train_step") or t["case"].endswith("_contiguous"):
+            continue  # training speed and the old memory format: in docs/benchmarks.md, not the bundle's metrics
         metrics[f"speed_{t['case']}_{t['size']}px"] = {
             "ms_per_frame": round(t["ms"]),
             "peak_rss_mib": round(t["peak_rss_mib"]),

@@ -292,7 +292,7 @@ def main() -> None:
     ap.add_argument("--speed-threads", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument(
-        "--adapt-steps", type=int, default=60, help="test-time adaptation steps of the adapted row (0: no such row)"
+        "--adapt-steps", type=int, default=100, help="test-time adaptation steps of the adapted row (0: no such row)"
     )
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")

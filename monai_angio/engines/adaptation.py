@@ -85,7 +85,7 @@ def _score(net: nn.Module, frames: torch.Tensor, starts: list[int], edge_h: int,
 def adapt_interpolator(
     network: nn.Module,
     frames: torch.Tensor,
-    steps: int = 60,
+    steps: int = 100,
     lr: float = 5e-5,
     crop: int = 128,
     batch_size: int = 4,

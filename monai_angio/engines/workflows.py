@@ -205,7 +205,7 @@ class CineInterpolationInferer(Inferer):
         self_ensemble: int = 1,
         time_reversal: bool = False,
         adapt_steps: int = 0,
-        adapt_lr: float = 1e-4,
+        adapt_lr: float = 5e-5,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress

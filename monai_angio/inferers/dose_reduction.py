@@ -51,7 +51,7 @@ def dose_reduction_study(
     self_ensemble: int = 1,
     time_reversal: bool = False,
     adapt_steps: int = 0,
-    adapt_lr: float = 1e-4,
+    adapt_lr: float = 5e-5,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 

@@ -93,7 +93,7 @@ class SequenceInterpolator:
         self_ensemble: int = 1,
         time_reversal: bool = False,
         adapt_steps: int = 0,
-        adapt_lr: float = 1e-4,
+        adapt_lr: float = 5e-5,
     ) -> None:
         from monai_angio.engines.adaptation import check_adapt_steps
 
