@@ -1,7 +1,7 @@
 """Test-time adaptation of a frame interpolator to the cine it is about to interpolate.
 
 The acquired frames of a cine are their own training data: any three consecutive acquired frames ``(f0, f1, f2)`` are
-an interpolation example (``f1`` at ``t = 0.5`` between ``f0`` and ``f2``) at twice the acquisition gap. A few hundred
+an interpolation example (``f1`` at ``t = 0.5`` between ``f0`` and ``f2``) at twice the acquisition gap. About a hundred
 optimiser steps on random crops of these triplets adapt the network to the sequence's contrast dynamics, noise and
 motion (the idea of scene-adaptive frame interpolation, Choi et al., CVPR 2020, here as plain fine-tuning), before it
 synthesizes the frames between the acquired ones. No frame that is synthesized is ever seen.
@@ -27,7 +27,7 @@ from monai_angio.metrics import psnr
 
 from .losses import MoStDSALoss
 
-__all__ = ["AdaptationResult", "adapt_interpolator", "check_adapt_steps"]
+__all__ = ["AdaptationResult", "adapt_interpolator", "check_adapt_steps", "check_trainable"]
 
 
 @dataclass
@@ -51,6 +51,15 @@ def check_adapt_steps(steps: int, name: str = "adapt_steps") -> int:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {steps!r}.")
     return steps
+
+
+def check_trainable(network: nn.Module, name: str = "adapt_steps") -> None:
+    """Raise a ``ValueError`` naming option ``name`` if ``network`` has no trainable parameters (e.g. a baseline)."""
+    if not any(p.requires_grad for p in network.parameters()):
+        raise ValueError(
+            f"{name} needs a trainable network: {type(network).__name__} has no trainable parameters (only networks "
+            "can be adapted)."
+        )
 
 
 def _crop_size(size: int, crop: int, stride: int) -> int:
@@ -119,8 +128,7 @@ def adapt_interpolator(
         raise ValueError(f"frames must be a float (T, C, H, W) tensor, got {getattr(frames, 'shape', type(frames))}.")
     if frames.shape[0] < 3:
         raise ValueError(f"adaptation needs at least 3 acquired frames (one triplet), got {frames.shape[0]}.")
-    if not any(p.requires_grad for p in network.parameters()):
-        raise ValueError(f"{type(network).__name__} has no trainable parameters: only networks can be adapted.")
+    check_trainable(network, "adaptation")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}.")
     for name, value in (("crop", crop), ("batch_size", batch_size), ("val_crop", val_crop)):

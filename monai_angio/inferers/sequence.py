@@ -95,12 +95,11 @@ class SequenceInterpolator:
         adapt_steps: int = 0,
         adapt_lr: float = 5e-5,
     ) -> None:
-        from monai_angio.engines.adaptation import check_adapt_steps
+        from monai_angio.engines.adaptation import check_adapt_steps, check_trainable
 
         _check_factor(factor)
-        check_adapt_steps(adapt_steps)
-        if adapt_steps and not any(p.requires_grad for p in interpolator.parameters()):
-            raise ValueError(f"adapt_steps needs a trainable network; {type(interpolator).__name__} has no parameters.")
+        if check_adapt_steps(adapt_steps):
+            check_trainable(interpolator)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         stride = int(getattr(interpolator, "stride", 1))
