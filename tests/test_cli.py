@@ -172,3 +172,18 @@ def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_d
         main(["interpolate", str(src), str(tmp_path / "out.dcm"), "--method", "linear", "--adapt-steps", "3"])
     assert exc.value.code == 2
     assert "adapt_steps needs a trainable network" in capsys.readouterr().err
+
+
+def test_denoise_anchors_named_in_the_output_and_acquired_frames_kept(phantom_dcm, tmp_path):
+    src, data = phantom_dcm
+    out = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(out), "--method", "linear", "--denoise-anchors"])
+    ds = pydicom.dcmread(out)
+    assert "linear (denoised anchors)" in ds.DerivationDescription
+    np.testing.assert_array_equal(ds.pixel_array[::2], data)
+    plain = tmp_path / "plain.dcm"
+    main(["interpolate", str(src), str(plain), "--method", "linear"])
+    assert not np.array_equal(pydicom.dcmread(plain).pixel_array[1::2], ds.pixel_array[1::2])
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-anchors"])
+    assert "linear (denoised anchors)" in json.dumps(json.loads((report / "summary.json").read_text()))

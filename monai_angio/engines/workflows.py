@@ -194,6 +194,8 @@ class CineInterpolationInferer(Inferer):
         adapt_steps: fine-tune a copy of the network on each cine's own frames first (test-time adaptation,
             :func:`~monai_angio.engines.adapt_interpolator`); 0 uses the weights as they are.
         adapt_lr: learning rate of the adaptation.
+        denoise_anchors: blend each acquired frame with the network's prediction of it from its neighbours first
+            (see :class:`~monai_angio.inferers.SequenceInterpolator`).
     """
 
     def __init__(
@@ -206,11 +208,13 @@ class CineInterpolationInferer(Inferer):
         time_reversal: bool = False,
         adapt_steps: int = 0,
         adapt_lr: float = 5e-5,
+        denoise_anchors: bool = False,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
         self.self_ensemble, self.time_reversal = self_ensemble, bool(time_reversal)
         self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
+        self.denoise_anchors = bool(denoise_anchors)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -228,6 +232,7 @@ class CineInterpolationInferer(Inferer):
             time_reversal=self.time_reversal,
             adapt_steps=self.adapt_steps,
             adapt_lr=self.adapt_lr,
+            denoise_anchors=self.denoise_anchors,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

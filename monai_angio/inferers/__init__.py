@@ -1,5 +1,6 @@
 """Inference over whole cines: interpolation by a factor K, dose-reduction studies."""
 
+from .anchor_denoising import blend_anchors, estimate_noise_variance
 from .dose_reduction import DoseReductionResult, dose_reduction_study
 from .sequence import SequenceInterpolator, dose_reduction_indices, interpolation_times, upsampled_length
 
@@ -7,7 +8,9 @@ __all__ = [
     "DoseReductionResult",
     "SequenceInterpolator",
     "dose_reduction_indices",
+    "blend_anchors",
     "dose_reduction_study",
+    "estimate_noise_variance",
     "interpolation_times",
     "upsampled_length",
 ]

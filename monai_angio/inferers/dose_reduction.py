@@ -52,6 +52,7 @@ def dose_reduction_study(
     time_reversal: bool = False,
     adapt_steps: int = 0,
     adapt_lr: float = 5e-5,
+    denoise_anchors: bool = False,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -66,6 +67,8 @@ def dose_reduction_study(
         time_reversal: also average the time-reversed call.
         adapt_steps, adapt_lr: test-time adaptation of a network on the kept frames only (see
             :class:`SequenceInterpolator`); its time is included in ``seconds_per_frame``.
+        denoise_anchors: blend the kept frames with their predictions before interpolating (see
+            :class:`SequenceInterpolator`; uses the kept frames only); its time is included too.
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -83,6 +86,7 @@ def dose_reduction_study(
         time_reversal=time_reversal,
         adapt_steps=adapt_steps,
         adapt_lr=adapt_lr,
+        denoise_anchors=denoise_anchors,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])
