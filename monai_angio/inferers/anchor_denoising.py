@@ -20,7 +20,8 @@ __all__ = ["estimate_noise_variance", "blend_anchors"]
 
 def _check_cine(frames: torch.Tensor, name: str, min_frames: int) -> None:
     if not isinstance(frames, torch.Tensor) or frames.ndim != 4 or not frames.is_floating_point():
-        raise ValueError(f"{name} must be a floating (T, C, H, W) tensor, got {getattr(frames, 'shape', type(frames))}.")
+        got = getattr(frames, "shape", type(frames))
+        raise ValueError(f"{name} must be a floating (T, C, H, W) tensor, got {got}.")
     if frames.shape[0] < min_frames:
         raise ValueError(f"{name} needs at least {min_frames} frames, got {frames.shape[0]}.")
 
