@@ -87,6 +87,9 @@ class SequenceInterpolator:
         (torch.Size([13, 1, 32, 32]), 8)
     """
 
+    #: width (pixels) of the local weights of ``denoise_anchors`` (:func:`blend_anchors`); ``None``: one per frame
+    anchor_sigma: float | None = 4.0
+
     def __init__(
         self,
         interpolator: nn.Module,
@@ -200,7 +203,7 @@ class SequenceInterpolator:
         batches = self._batches(interpolator, frames[:-2], frames[2:], half, "predicting anchors")
         predicted = torch.cat([mid[:, 0].to(frames) for _, mid in batches])
         self.noise_var = estimate_noise_variance(frames, predicted)
-        anchors, self.anchor_weights = blend_anchors(frames, predicted, self.noise_var)
+        anchors, self.anchor_weights = blend_anchors(frames, predicted, self.noise_var, self.anchor_sigma)
         return anchors
 
     def _batches(
