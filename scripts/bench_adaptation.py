@@ -42,6 +42,20 @@ def validation_cines() -> dict[str, torch.Tensor]:
     return cines
 
 
+def gain_summary(gains: list[float]) -> dict[str, float | int]:
+    """Mean and worst PSNR gain over the rows, and how many rows lost."""
+    return {"mean_gain": float(np.mean(gains)), "min_gain": float(np.min(gains)),
+            "negative": int(sum(g < 0 for g in gains)), "rows": len(gains)}  # fmt: skip
+
+
+def write_report(name: str, report: dict, lines: list[str]) -> None:
+    """Write ``OUT/<name>.json`` (the report) and ``OUT/<name>.md`` (the Markdown lines)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (OUT / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {OUT / name}.json and {OUT / name}.md")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--settings", nargs="+", default=["60:5e-5", "100:5e-5", "60:1e-4"], help="steps:lr pairs")
@@ -68,13 +82,9 @@ def main() -> None:
             rows.append(row)
             print(name, k, f"{base:.3f}", {s: round(g, 3) for s, g in row["gains"].items()}, flush=True)
     keys = [f"{s}:{lr:g}" for s, lr in settings]
-    summary = {key: {"mean_gain": float(np.mean([r["gains"][key] for r in rows])),
-                     "min_gain": float(np.min([r["gains"][key] for r in rows])),
-                     "negative": int(sum(r["gains"][key] < 0 for r in rows))} for key in keys}  # fmt: skip
+    summary = {key: gain_summary([r["gains"][key] for r in rows]) for key in keys}
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "threads": args.threads, "rows": rows, "summary": summary}  # fmt: skip
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "adaptation.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = ["# Test-time adaptation: choice of the settings on validation cines", "",
              f"Made by `python scripts/bench_adaptation.py` on {report['date']} ({args.threads} torch threads). "
              "PSNR gain (dB) of the adapted network over the same network without adaptation, dose-reduction "
@@ -86,9 +96,8 @@ def main() -> None:
         lines.append(f"| {r['cine']} | {r['K']} | {r['psnr']:.3f} | {cells} |")
     lines += ["", "| steps:lr | mean gain (dB) | worst gain (dB) | rows with a loss |", "|---|---:|---:|---:|"]
     for k, v in summary.items():
-        lines.append(f"| {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {len(rows)} |")
-    (OUT / "adaptation.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT / 'adaptation.json'} and {OUT / 'adaptation.md'}")
+        lines.append(f"| {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |")
+    write_report("adaptation", report, lines)
 
 
 if __name__ == "__main__":

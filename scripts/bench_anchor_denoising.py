@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_adaptation  # noqa: E402  (the validation cines)
 import bench_interpolation as bench  # noqa: E402
-
-OUT = bench.OUT
 
 
 def main() -> None:
@@ -59,21 +55,12 @@ def main() -> None:
     finally:
         SequenceInterpolator.anchor_sigma = default
     summary = {
-        method: {
-            key: {
-                "mean_gain": float(np.mean([r["gains"][key] for r in rows if r["method"] == method])),
-                "min_gain": float(np.min([r["gains"][key] for r in rows if r["method"] == method])),
-                "negative": int(sum(r["gains"][key] < 0 for r in rows if r["method"] == method)),
-                "rows": int(sum(r["method"] == method for r in rows)),
-            }
-            for key in widths
-        }
+        method: {key: bench_adaptation.gain_summary([r["gains"][key] for r in rows if r["method"] == method])
+                 for key in widths}
         for method in nets
-    }
+    }  # fmt: skip
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "threads": args.threads, "default_width": default, "rows": rows, "summary": summary}  # fmt: skip
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "anchor_denoising.json").write_text(json.dumps(report, indent=2) + "\n")
     keys = list(widths)
     lines = ["# Denoised anchors: choice of the weighting on validation cines", "",
              f"Made by `python scripts/bench_anchor_denoising.py` on {report['date']} ({args.threads} torch threads). "
@@ -91,8 +78,7 @@ def main() -> None:
             lines.append(
                 f"| {method} | {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |"
             )
-    (OUT / "anchor_denoising.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT / 'anchor_denoising.json'} and {OUT / 'anchor_denoising.md'}")
+    bench_adaptation.write_report("anchor_denoising", report, lines)
 
 
 if __name__ == "__main__":
