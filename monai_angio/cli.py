@@ -111,6 +111,7 @@ class AngioCLI:
         time_reversal: bool = False,
         adapt_steps: int = 0,
         denoise_anchors: bool = False,
+        fallback: str | None = None,
     ) -> None:
         """Synthesize FACTOR frames between every two frames of INPUT and write the new cine to OUTPUT.
 
@@ -131,6 +132,9 @@ class AngioCLI:
             denoise_anchors: blend each acquired frame with the method's prediction of it from its neighbours before
                 interpolating (weights measured on the input), so the synthesized frames carry less quantum noise;
                 the acquired frames are written unchanged. One extra interpolation per acquired frame.
+            fallback: a second method (e.g. ``dis_flow``) that interpolates the input instead when it predicts the
+                input's acquired frames from their neighbours better than METHOD (a guard against motion a network
+                was not trained for); the choice is printed and named in the DerivationDescription.
         """
         from monai_angio.inferers import SequenceInterpolator
         from monai_angio.inferers.methods import get_interpolator
@@ -142,11 +146,16 @@ class AngioCLI:
             "time_reversal": time_reversal,
             "adapt_steps": adapt_steps,
             "denoise_anchors": denoise_anchors,
+            "fallback": fallback,
         }
-        out, synthesized = SequenceInterpolator(
-            interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time
-        )(frames)
+        inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time)
+        out, synthesized = inferer(frames)
         method = _method_label(method, **test_time)
+        if inferer.selected is not None:
+            chosen = fallback if inferer.selected == "fallback" else method.split(" (")[0]
+            main_mse, fallback_mse = inferer.selection_mse
+            method = f"{method[:-1]}; used {chosen})"  # the label ends with "(..., fallback NAME)"
+            print(f"{chosen} predicts the acquired frames better (MSE {main_mse:.3g} vs fallback {fallback_mse:.3g})")
         ft = meta.get("frame_time_ms")
         written = save_cine(
             output,
@@ -217,13 +226,14 @@ class AngioCLI:
         time_reversal: bool = False,
         adapt_steps: int = 0,
         denoise_anchors: bool = False,
+        fallback: str | None = None,
     ) -> None:
         """Keep every (FACTOR+1)-th frame of a real cine, synthesize the others, compare them with the real ones.
 
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
         saved = K/(K+1)), ``example.png`` (a synthesized frame beside the real one) and ``reconstructed.dcm`` or a
-        frame folder into REPORT. ``self_ensemble``/``time_reversal``/``adapt_steps``/``denoise_anchors`` as for
-        ``interpolate`` (the adaptation and the anchor denoising see the kept frames only).
+        frame folder into REPORT. The test-time options (``self_ensemble`` ... ``fallback``) are as for ``interpolate``;
+        the adaptation, the anchor denoising and the choice of the fallback see the kept frames only.
         """
         from monai_angio.inferers.methods import get_interpolator
 
@@ -233,6 +243,7 @@ class AngioCLI:
             "time_reversal": time_reversal,
             "adapt_steps": adapt_steps,
             "denoise_anchors": denoise_anchors,
+            "fallback": fallback,
         }
         summary = _dose_reduction(
             frames,
@@ -309,6 +320,7 @@ def _method_label(
     time_reversal: bool = False,
     adapt_steps: int = 0,
     denoise_anchors: bool = False,
+    fallback: str | None = None,
 ) -> str:
     """Method name for reports and DICOM derivation descriptions, naming any test-time ensemble or adaptation."""
     parts = (
@@ -316,6 +328,7 @@ def _method_label(
         + (["time reversal"] if time_reversal else [])
         + ([f"adapted {adapt_steps} steps"] if adapt_steps else [])
         + (["denoised anchors"] if denoise_anchors else [])
+        + ([f"fallback {fallback}"] if fallback else [])
     )
     return f"{method} ({', '.join(parts)})" if parts else method
 

@@ -187,3 +187,18 @@ def test_denoise_anchors_named_in_the_output_and_acquired_frames_kept(phantom_dc
     report = tmp_path / "report"
     main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-anchors"])
     assert "linear (denoised anchors)" in json.dumps(json.loads((report / "summary.json").read_text()))
+
+
+def test_fallback_chosen_on_the_acquired_frames_and_named(phantom_dcm, tmp_path, capsys):
+    src, data = phantom_dcm
+    out = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(out), "--method", "repeat", "--fallback", "linear"])
+    assert "linear predicts the acquired frames better" in capsys.readouterr().out
+    ds = pydicom.dcmread(out)
+    assert "repeat (fallback linear; used linear)" in ds.DerivationDescription
+    plain = tmp_path / "linear.dcm"
+    main(["interpolate", str(src), str(plain), "--method", "linear"])
+    np.testing.assert_array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "repeat", "--report", str(report), "--fallback", "linear"])
+    assert "repeat (fallback linear)" in json.dumps(json.loads((report / "summary.json").read_text()))

@@ -53,6 +53,7 @@ def dose_reduction_study(
     adapt_steps: int = 0,
     adapt_lr: float = 5e-5,
     denoise_anchors: bool = False,
+    fallback: nn.Module | str | None = None,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -69,6 +70,8 @@ def dose_reduction_study(
             :class:`SequenceInterpolator`); its time is included in ``seconds_per_frame``.
         denoise_anchors: blend the kept frames with their predictions before interpolating (see
             :class:`SequenceInterpolator`; uses the kept frames only); its time is included too.
+        fallback: a second interpolator chosen instead when it predicts the kept frames better (see
+            :class:`SequenceInterpolator`; uses the kept frames only); the time of the choice is included too.
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -87,6 +90,7 @@ def dose_reduction_study(
         adapt_steps=adapt_steps,
         adapt_lr=adapt_lr,
         denoise_anchors=denoise_anchors,
+        fallback=fallback,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])

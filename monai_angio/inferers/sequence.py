@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import torch
@@ -78,6 +79,11 @@ class SequenceInterpolator:
             (:mod:`~monai_angio.inferers.anchor_denoising`), so that the synthesized frames inherit less quantum
             noise; the acquired frames themselves are output unchanged. Costs one extra interpolation per acquired
             frame; needs at least 3 frames (fewer are interpolated as they are).
+        fallback: a second interpolator (a module, or a method name such as ``"dis_flow"``). Before interpolating a
+            cine of at least 3 frames, both predict every interior acquired frame from its two neighbours (t = 0.5)
+            and the one with the lower mean squared error interpolates the whole cine (``self.selected``: ``"main"``
+            or ``"fallback"``; ``self.selection_mse``). Guards a network against motion it was not trained for; costs
+            one extra interpolation per acquired frame for each of the two.
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
@@ -104,6 +110,7 @@ class SequenceInterpolator:
         adapt_steps: int = 0,
         adapt_lr: float = 5e-5,
         denoise_anchors: bool = False,
+        fallback: nn.Module | str | None = None,
     ) -> None:
         from monai_angio.engines.adaptation import check_adapt_steps, check_trainable
 
@@ -112,7 +119,16 @@ class SequenceInterpolator:
             check_trainable(interpolator)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+        if isinstance(fallback, str):
+            from monai_angio.inferers.methods import get_interpolator
+
+            fallback = get_interpolator(fallback, device)
+        if fallback is not None and not isinstance(fallback, nn.Module):
+            raise TypeError(f"fallback must be an nn.Module, a method name or None, got {type(fallback).__name__}.")
+        self.fallback = fallback
         stride = int(getattr(interpolator, "stride", 1))
+        if fallback is not None:  # inputs are padded for both interpolators
+            stride = math.lcm(stride, int(getattr(fallback, "stride", 1)))
         if tile_size is not None and (tile_size < stride or tile_size % stride):
             raise ValueError(
                 f"tile_size must be a positive multiple of the interpolator stride {stride}, got {tile_size}."
@@ -139,6 +155,8 @@ class SequenceInterpolator:
         self.adaptation = None  # AdaptationResult of the last call when adapt_steps > 0
         self.anchor_weights: torch.Tensor | None = None  # (T - 2,) prediction weights of the last call
         self.noise_var: float | None = None  # noise variance estimated on the last cine (denoise_anchors)
+        self.selected: str | None = None  # "main" or "fallback": the interpolator used for the last cine
+        self.selection_mse: tuple[float, float] | None = None  # (main, fallback) triplet errors of the last cine
 
     def _wrap(self, network: nn.Module) -> nn.Module:
         if self.self_ensemble != 1 or self.time_reversal:
@@ -185,10 +203,15 @@ class SequenceInterpolator:
         was_training = interpolator.training
         interpolator.eval()
         try:
-            anchors = self._anchors(interpolator, frames) if self.denoise_anchors and t_count >= 3 else frames
+            chosen, predicted = interpolator, None
+            if self.fallback is not None and t_count >= 3:
+                chosen, predicted = self._select(interpolator, frames)
+            anchors = frames
+            if self.denoise_anchors and t_count >= 3:
+                anchors = self._anchors(chosen, frames, predicted)
             times = interpolation_times(k).to(self.device)
             desc = f"interpolating x{k}"
-            for start, mid in self._batches(interpolator, anchors[:-1], anchors[1:], times, desc):
+            for start, mid in self._batches(chosen, anchors[:-1], anchors[1:], times, desc):
                 for i in range(mid.shape[0]):
                     first = (start + i) * (k + 1) + 1
                     out[first : first + k] = mid[i].to(out.dtype).cpu()
@@ -197,11 +220,25 @@ class SequenceInterpolator:
             interpolator.train(was_training)
         return (out.squeeze(1) if squeeze else out), synthesized
 
-    def _anchors(self, interpolator: nn.Module, frames: torch.Tensor) -> torch.Tensor:
-        """The acquired frames blended with their predictions from their neighbours (``denoise_anchors``)."""
+    def _predict_inner(self, interpolator: nn.Module, frames: torch.Tensor) -> torch.Tensor:
+        """``(T - 2, C, H, W)`` predictions of ``frames[1:-1]`` from their two neighbours at t = 0.5."""
         half = torch.full((1,), 0.5, device=self.device)
-        batches = self._batches(interpolator, frames[:-2], frames[2:], half, "predicting anchors")
-        predicted = torch.cat([mid[:, 0].to(frames) for _, mid in batches])
+        batches = self._batches(interpolator, frames[:-2], frames[2:], half, "predicting acquired frames")
+        return torch.cat([mid[:, 0].to(frames) for _, mid in batches])
+
+    def _select(self, interpolator: nn.Module, frames: torch.Tensor) -> tuple[nn.Module, torch.Tensor]:
+        """The interpolator (main or fallback) that predicts the acquired frames best, and its predictions."""
+        candidates = {"main": interpolator, "fallback": self.fallback}
+        predicted = {name: self._predict_inner(net.eval(), frames) for name, net in candidates.items()}
+        mse = {name: float((p - frames[1:-1]).double().pow(2).mean()) for name, p in predicted.items()}
+        self.selection_mse = (mse["main"], mse["fallback"])
+        self.selected = "fallback" if mse["fallback"] < mse["main"] else "main"
+        return candidates[self.selected], predicted[self.selected]
+
+    def _anchors(self, interpolator: nn.Module, frames: torch.Tensor, predicted: torch.Tensor | None) -> torch.Tensor:
+        """The acquired frames blended with their predictions from their neighbours (``denoise_anchors``)."""
+        if predicted is None:
+            predicted = self._predict_inner(interpolator, frames)
         self.noise_var = estimate_noise_variance(frames, predicted)
         anchors, self.anchor_weights = blend_anchors(frames, predicted, self.noise_var, self.anchor_sigma)
         return anchors
@@ -237,7 +274,8 @@ class SequenceInterpolator:
 
     def _padded(self, interpolator: nn.Module, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         h, w = f0.shape[-2:]
-        ph, pw = (-h) % self.stride, (-w) % self.stride
+        stride = int(getattr(interpolator, "stride", self.stride))  # the main network's or the fallback's
+        ph, pw = (-h) % stride, (-w) % stride
         if ph or pw:
             f0 = F.pad(f0, (0, pw, 0, ph), mode="replicate")
             f1 = F.pad(f1, (0, pw, 0, ph), mode="replicate")
