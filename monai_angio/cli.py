@@ -150,12 +150,12 @@ class AngioCLI:
         }
         inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time)
         out, synthesized = inferer(frames)
-        method = _method_label(method, **test_time)
+        label = _with_selection(_method_label(method, **test_time), method, fallback, inferer.selected)
         if inferer.selected is not None:
-            chosen = fallback if inferer.selected == "fallback" else method.split(" (")[0]
             main_mse, fallback_mse = inferer.selection_mse
-            method = f"{method[:-1]}; used {chosen})"  # the label ends with "(..., fallback NAME)"
+            chosen = fallback if inferer.selected == "fallback" else method
             print(f"{chosen} predicts the acquired frames better (MSE {main_mse:.3g} vs fallback {fallback_mse:.3g})")
+        method = label
         ft = meta.get("frame_time_ms")
         written = save_cine(
             output,
@@ -314,6 +314,13 @@ class AngioCLI:
         print(f"reports in {out.resolve()}")
 
 
+def _with_selection(label: str, method: str, fallback: str | None, selected: str | None) -> str:
+    """``label`` (ending in ``"(..., fallback NAME)"``) naming the interpolator a fallback choice used."""
+    if selected is None:
+        return label
+    return f"{label[:-1]}; used {fallback if selected == 'fallback' else method})"
+
+
 def _method_label(
     method: str,
     self_ensemble: int = 1,
@@ -356,6 +363,7 @@ def _dose_reduction(
         tile_size=tile_size,
         **(test_time or {}),
     )
+    method = _with_selection(method, method.split(" (")[0], (test_time or {}).get("fallback"), result.selected)
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = result.report.write(
         report_dir,

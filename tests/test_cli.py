@@ -201,4 +201,4 @@ def test_fallback_chosen_on_the_acquired_frames_and_named(phantom_dcm, tmp_path,
     np.testing.assert_array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
     report = tmp_path / "report"
     main(["dose-reduction", str(src), "--method", "repeat", "--report", str(report), "--fallback", "linear"])
-    assert "repeat (fallback linear)" in json.dumps(json.loads((report / "summary.json").read_text()))
+    assert "repeat (fallback linear; used linear)" in json.dumps(json.loads((report / "summary.json").read_text()))

@@ -26,6 +26,7 @@ class DoseReductionResult:
         synthesized: ``(T',)`` bool, True where ``reconstructed`` was synthesized.
         seconds_per_frame: wall time of the interpolation divided by the number of synthesized frames.
         factor: ``K``.
+        selected: with a ``fallback``, the interpolator that was used (``"main"`` or ``"fallback"``), else ``None``.
     """
 
     report: FrameQualityReport
@@ -34,6 +35,7 @@ class DoseReductionResult:
     synthesized: torch.Tensor
     seconds_per_frame: float
     factor: int
+    selected: str | None = None
 
     @property
     def dose_saved(self) -> float:
@@ -101,4 +103,6 @@ def dose_reduction_study(
     for i in (~synthesized).nonzero().flatten().tolist():
         report.add(i, synthesized=False)
     n_syn = int(synthesized.sum())
-    return DoseReductionResult(report, reconstructed, reference, synthesized, elapsed / max(n_syn, 1), factor)
+    return DoseReductionResult(
+        report, reconstructed, reference, synthesized, elapsed / max(n_syn, 1), factor, inferer.selected
+    )

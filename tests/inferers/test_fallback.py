@@ -62,6 +62,7 @@ def test_fallback_with_denoised_anchors_and_in_a_dose_reduction_study():
     plain = dose_reduction_study(frames, Shifted(), 1, progress=False).report.summary()["psnr_mean"]
     guarded = dose_reduction_study(frames, Shifted(), 1, progress=False, fallback="linear")
     assert guarded.report.summary()["psnr_mean"] > plain + 3.0
+    assert guarded.selected == "fallback"
 
 
 def test_bad_fallback():
