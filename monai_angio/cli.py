@@ -141,21 +141,16 @@ class AngioCLI:
 
         interpolator = get_interpolator(method, device)
         frames, meta = load_cine(input)
-        test_time = {
-            "self_ensemble": self_ensemble,
-            "time_reversal": time_reversal,
-            "adapt_steps": adapt_steps,
-            "denoise_anchors": denoise_anchors,
-            "fallback": fallback,
-        }
+        test_time = _test_time(self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback)
         inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time)
         out, synthesized = inferer(frames)
-        label = _with_selection(_method_label(method, **test_time), method, fallback, inferer.selected)
         if inferer.selected is not None:
             main_mse, fallback_mse = inferer.selection_mse
-            chosen = fallback if inferer.selected == "fallback" else method
-            print(f"{chosen} predicts the acquired frames better (MSE {main_mse:.3g} vs fallback {fallback_mse:.3g})")
-        method = label
+            print(
+                f"{_used_method(method, fallback, inferer.selected)} predicts the acquired frames better "
+                f"(MSE {main_mse:.3g} vs fallback {fallback_mse:.3g})"
+            )
+        method = _method_label(method, **test_time, selected=inferer.selected)
         ft = meta.get("frame_time_ms")
         written = save_cine(
             output,
@@ -238,18 +233,12 @@ class AngioCLI:
         from monai_angio.inferers.methods import get_interpolator
 
         frames, meta = load_cine(input)
-        test_time = {
-            "self_ensemble": self_ensemble,
-            "time_reversal": time_reversal,
-            "adapt_steps": adapt_steps,
-            "denoise_anchors": denoise_anchors,
-            "fallback": fallback,
-        }
+        test_time = _test_time(self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback)
         summary = _dose_reduction(
             frames,
             meta,
             get_interpolator(method, device),
-            _method_label(method, **test_time),
+            method,
             factor,
             Path(report),
             batch_size,
@@ -314,11 +303,22 @@ class AngioCLI:
         print(f"reports in {out.resolve()}")
 
 
-def _with_selection(label: str, method: str, fallback: str | None, selected: str | None) -> str:
-    """``label`` (ending in ``"(..., fallback NAME)"``) naming the interpolator a fallback choice used."""
-    if selected is None:
-        return label
-    return f"{label[:-1]}; used {fallback if selected == 'fallback' else method})"
+def _test_time(
+    self_ensemble: int, time_reversal: bool, adapt_steps: int, denoise_anchors: bool, fallback: str | None
+) -> dict[str, Any]:
+    """The test-time options of the interpolation commands, as keyword arguments of ``SequenceInterpolator``."""
+    return {
+        "self_ensemble": self_ensemble,
+        "time_reversal": time_reversal,
+        "adapt_steps": adapt_steps,
+        "denoise_anchors": denoise_anchors,
+        "fallback": fallback,
+    }
+
+
+def _used_method(method: str, fallback: str | None, selected: str | None) -> str:
+    """The method that interpolated: ``fallback`` when the fallback choice selected it, else ``method``."""
+    return fallback if selected == "fallback" and fallback else method
 
 
 def _method_label(
@@ -328,8 +328,10 @@ def _method_label(
     adapt_steps: int = 0,
     denoise_anchors: bool = False,
     fallback: str | None = None,
+    selected: str | None = None,
 ) -> str:
-    """Method name for reports and DICOM derivation descriptions, naming any test-time ensemble or adaptation."""
+    """Method name for reports and DICOM derivation descriptions, naming any test-time option (and, after a fallback
+    choice, the method ``selected`` by it)."""
     parts = (
         ([f"self-ensemble x{self_ensemble}"] if self_ensemble != 1 else [])
         + (["time reversal"] if time_reversal else [])
@@ -337,7 +339,10 @@ def _method_label(
         + (["denoised anchors"] if denoise_anchors else [])
         + ([f"fallback {fallback}"] if fallback else [])
     )
-    return f"{method} ({', '.join(parts)})" if parts else method
+    label = ", ".join(parts)
+    if selected is not None:
+        label += f"; used {_used_method(method, fallback, selected)}"
+    return f"{method} ({label})" if label else method
 
 
 def _dose_reduction(
@@ -363,7 +368,7 @@ def _dose_reduction(
         tile_size=tile_size,
         **(test_time or {}),
     )
-    method = _with_selection(method, method.split(" (")[0], (test_time or {}).get("fallback"), result.selected)
+    method = _method_label(method, **(test_time or {}), selected=result.selected)
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = result.report.write(
         report_dir,
