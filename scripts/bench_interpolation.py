@@ -8,9 +8,10 @@ ones), for the baselines (repeat, linear, DIS flow) and the bundle's network, on
 * phantom cines with cardiac motion (``AngiographyPhantom``, coronary mode and DSA mode with motion; seeds not used
   in training).
 
-``most_dsa_adapted`` is the same network fine-tuned on each cine's kept (acquired) frames before interpolating
-(``--adapt-steps``, test-time adaptation, :func:`monai_angio.engines.adapt_interpolator`); its ms/frame includes the
-fine-tuning.
+``most_dsa+dis_flow`` averages the network's frames with DIS flow's (``ensemble="dis_flow"``,
+:class:`monai_angio.networks.InterpolatorEnsemble`). ``most_dsa_adapted`` is the same network fine-tuned on each
+cine's kept (acquired) frames before interpolating (``--adapt-steps``, test-time adaptation,
+:func:`monai_angio.engines.adapt_interpolator`); its ms/frame includes the fine-tuning.
 
 Rows ending in ``+anchors`` (``--denoise-anchors``, on by default) blend every interior kept frame with the method's
 prediction of it from its neighbours before interpolating (:mod:`monai_angio.inferers.anchor_denoising`); the linear
@@ -46,11 +47,12 @@ OUT = REPO / "docs" / "bench"
 BASELINES = ("repeat", "linear", "dis_flow")
 OURS = "most_dsa"
 ADAPTED = "most_dsa_adapted"  # the same network with test-time adaptation on the kept frames
+ENSEMBLE = "most_dsa+dis_flow"  # the network averaged with DIS flow (InterpolatorEnsemble)
 ANCHORS = "+anchors"  # suffix of the rows with denoised anchors
 
 
 def _is_ours(method: str) -> bool:
-    return method.removesuffix(ANCHORS) in (OURS, ADAPTED)
+    return method.removesuffix(ANCHORS) in (OURS, ADAPTED, ENSEMBLE)
 
 
 def _best_baseline(methods: dict, anchors: bool) -> str:
@@ -349,6 +351,8 @@ def main() -> None:
         if args.adapt_steps:
             methods[ADAPTED] = methods[OURS]
             options[ADAPTED] = {"adapt_steps": args.adapt_steps}
+        methods[ENSEMBLE] = methods[OURS]
+        options[ENSEMBLE] = {"ensemble": "dis_flow"}
         if args.denoise_anchors:
             for m in [m for m in methods if m != "repeat"]:  # repeat has no use for a neighbours' prediction
                 methods[m + ANCHORS] = methods[m]

@@ -6,7 +6,8 @@ shared cine is rotated by ``i * deg`` degrees about the frame centre and shifted
 ``i * px / 2`` (y), bilinear resampling, and the central 512 x 512 region is kept (inside the field for every frame).
 The dose-reduction protocol (K = 1, 2, 3) then compares the baselines and the MoSt-DSA bundle, without and with
 test-time adaptation (``--adapt-steps``), denoised anchors and the DIS-flow fallback (``+fallback``: DIS flow
-interpolates the cine instead of the network when it predicts the kept frames better). Between two kept frames the
+interpolates the cine instead of the network when it predicts the kept frames better) and the ensemble with DIS flow
+(``most_dsa+dis_flow``, alone and with the fallback). Between two kept frames the
 image moves by ``(K + 1)`` times the per-frame motion. The same central crop without added motion and the
 benchmark's phantom cines are run too, to show what the fallback costs where the network is not failing.
 
@@ -72,6 +73,9 @@ def main() -> None:
         options[m + bench.ANCHORS] = {"denoise_anchors": True}
     methods[bench.OURS + FALLBACK] = methods[bench.OURS]
     options[bench.OURS + FALLBACK] = {"fallback": "dis_flow"}
+    for name, extra in ((bench.ENSEMBLE, {}), (bench.ENSEMBLE + FALLBACK, {"fallback": "dis_flow"})):
+        methods[name] = methods[bench.OURS]
+        options[name] = {"ensemble": "dis_flow", **extra}
     real = bench.load_real()
     motions = [(0.0, 0.0)] + [(float(s.split(":")[0]), float(s.split(":")[1])) for s in args.motions]
     cines = {f"real, {px:g} px + {deg:g} deg per frame": moving_cine(real, px, deg) for px, deg in motions}

@@ -202,3 +202,20 @@ def test_fallback_chosen_on_the_acquired_frames_and_named(phantom_dcm, tmp_path,
     report = tmp_path / "report"
     main(["dose-reduction", str(src), "--method", "repeat", "--report", str(report), "--fallback", "linear"])
     assert "repeat (fallback linear; used linear)" in json.dumps(json.loads((report / "summary.json").read_text()))
+
+
+def test_ensemble_with_a_second_method_is_averaged_and_named(phantom_dcm, tmp_path, capsys):
+    src, _ = phantom_dcm
+    outs = {}
+    for name, extra in (("repeat", []), ("linear", []), ("both", ["--ensemble", "linear"])):
+        outs[name] = tmp_path / f"{name}.dcm"
+        method = "linear" if name == "linear" else "repeat"
+        main(["interpolate", str(src), str(outs[name]), "--method", method, "--factor", "1", *extra])
+    ds = pydicom.dcmread(outs["both"])
+    assert "repeat (ensemble with linear)" in ds.DerivationDescription
+    rep, lin = (pydicom.dcmread(outs[n]).pixel_array[1::2].astype(float) for n in ("repeat", "linear"))
+    np.testing.assert_allclose(ds.pixel_array[1::2], 0.5 * (rep + lin), atol=1.0)  # rounding to the bit depth
+    main(["interpolate", str(src), str(outs["both"]), "--method", "repeat", "--ensemble", "linear", "--fallback",
+          "linear"])  # fmt: skip
+    assert "predicts the acquired frames better" in capsys.readouterr().out
+    assert "fallback linear, ensemble with linear; used" in pydicom.dcmread(outs["both"]).DerivationDescription

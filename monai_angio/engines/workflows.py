@@ -198,6 +198,8 @@ class CineInterpolationInferer(Inferer):
             (see :class:`~monai_angio.inferers.SequenceInterpolator`).
         fallback: a method name (e.g. ``"dis_flow"``) or module used instead of the network for a cine whose acquired
             frames it predicts better (see :class:`~monai_angio.inferers.SequenceInterpolator`); ``None``: none.
+        ensemble: a method name (e.g. ``"dis_flow"``) or module whose frames are averaged with the network's (see
+            :class:`~monai_angio.inferers.SequenceInterpolator`); ``None``: none.
     """
 
     def __init__(
@@ -212,13 +214,14 @@ class CineInterpolationInferer(Inferer):
         adapt_lr: float = 5e-5,
         denoise_anchors: bool = False,
         fallback: nn.Module | str | None = None,
+        ensemble: nn.Module | str | None = None,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
         self.self_ensemble, self.time_reversal = self_ensemble, bool(time_reversal)
         self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
         self.denoise_anchors = bool(denoise_anchors)
-        self.fallback = fallback
+        self.fallback, self.ensemble = fallback, ensemble
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -238,6 +241,7 @@ class CineInterpolationInferer(Inferer):
             adapt_lr=self.adapt_lr,
             denoise_anchors=self.denoise_anchors,
             fallback=self.fallback,
+            ensemble=self.ensemble,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

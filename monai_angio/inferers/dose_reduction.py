@@ -56,6 +56,7 @@ def dose_reduction_study(
     adapt_lr: float = 5e-5,
     denoise_anchors: bool = False,
     fallback: nn.Module | str | None = None,
+    ensemble: nn.Module | str | None = None,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -74,6 +75,8 @@ def dose_reduction_study(
             :class:`SequenceInterpolator`; uses the kept frames only); its time is included too.
         fallback: a second interpolator chosen instead when it predicts the kept frames better (see
             :class:`SequenceInterpolator`; uses the kept frames only); the time of the choice is included too.
+        ensemble: a second interpolator whose frames are averaged with the interpolator's (see
+            :class:`SequenceInterpolator`).
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -93,6 +96,7 @@ def dose_reduction_study(
         adapt_lr=adapt_lr,
         denoise_anchors=denoise_anchors,
         fallback=fallback,
+        ensemble=ensemble,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])

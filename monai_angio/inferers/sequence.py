@@ -12,6 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
+from monai_angio.networks.ensemble import InterpolatorEnsemble
 from monai_angio.networks.self_ensemble import SelfEnsemble
 
 __all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "dose_reduction_indices"]
@@ -44,6 +45,17 @@ def dose_reduction_indices(num_frames: int, factor: int) -> tuple[list[int], int
             f"dose reduction with factor {factor} needs at least {step + 1} frames, the cine has {num_frames}."
         )
     return kept, kept[-1] + 1
+
+
+def _method_module(method: nn.Module | str | None, name: str, device: torch.device | str | None) -> nn.Module | None:
+    """A second interpolator given as a module, a method name (``"dis_flow"``, a bundle) or ``None``."""
+    if isinstance(method, str):
+        from monai_angio.inferers.methods import get_interpolator
+
+        method = get_interpolator(method, device)
+    if method is not None and not isinstance(method, nn.Module):
+        raise TypeError(f"{name} must be an nn.Module, a method name or None, got {type(method).__name__}.")
+    return method
 
 
 def _check_factor(factor: int) -> None:
@@ -84,6 +96,9 @@ class SequenceInterpolator:
             and the one with the lower mean squared error interpolates the whole cine (``self.selected``: ``"main"``
             or ``"fallback"``; ``self.selection_mse``). Guards a network against motion it was not trained for; costs
             one extra interpolation per acquired frame for each of the two.
+        ensemble: a second interpolator (a module or a method name such as ``"dis_flow"``) whose frames are averaged
+            with the interpolator's (:class:`~monai_angio.networks.InterpolatorEnsemble`, equal weights), at the sum
+            of the two costs. With a ``fallback`` the average competes with the fallback.
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
@@ -111,6 +126,7 @@ class SequenceInterpolator:
         adapt_lr: float = 5e-5,
         denoise_anchors: bool = False,
         fallback: nn.Module | str | None = None,
+        ensemble: nn.Module | str | None = None,
     ) -> None:
         from monai_angio.engines.adaptation import check_adapt_steps, check_trainable
 
@@ -119,16 +135,10 @@ class SequenceInterpolator:
             check_trainable(interpolator)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-        if isinstance(fallback, str):
-            from monai_angio.inferers.methods import get_interpolator
-
-            fallback = get_interpolator(fallback, device)
-        if fallback is not None and not isinstance(fallback, nn.Module):
-            raise TypeError(f"fallback must be an nn.Module, a method name or None, got {type(fallback).__name__}.")
-        self.fallback = fallback
-        stride = int(getattr(interpolator, "stride", 1))
-        if fallback is not None:  # inputs are padded for both interpolators
-            stride = math.lcm(stride, int(getattr(fallback, "stride", 1)))
+        self.fallback = _method_module(fallback, "fallback", device)
+        self.ensemble = _method_module(ensemble, "ensemble", device)
+        # inputs are padded for every interpolator that may run
+        stride = math.lcm(*(int(getattr(m, "stride", 1)) for m in (interpolator, self.fallback, self.ensemble) if m))
         if tile_size is not None and (tile_size < stride or tile_size % stride):
             raise ValueError(
                 f"tile_size must be a positive multiple of the interpolator stride {stride}, got {tile_size}."
@@ -159,8 +169,11 @@ class SequenceInterpolator:
         self.selection_mse: tuple[float, float] | None = None  # (main, fallback) triplet errors of the last cine
 
     def _wrap(self, network: nn.Module) -> nn.Module:
+        """The network with the test-time ensembles asked for (flips/time reversal, then a second method)."""
         if self.self_ensemble != 1 or self.time_reversal:
-            return SelfEnsemble(network, self.self_ensemble, image_args=2, temporal=self.time_reversal)
+            network = SelfEnsemble(network, self.self_ensemble, image_args=2, temporal=self.time_reversal)
+        if self.ensemble is not None:
+            network = InterpolatorEnsemble([network, self.ensemble])
         return network
 
     @torch.no_grad()

@@ -14,3 +14,6 @@ __all__ += ["TwoFrameImageWrapper"]
 from .self_ensemble import SelfEnsemble  # noqa: E402
 
 __all__ += ["SelfEnsemble"]
+from .ensemble import InterpolatorEnsemble  # noqa: E402
+
+__all__ += ["InterpolatorEnsemble"]

@@ -70,3 +70,22 @@ def test_bad_fallback():
         SequenceInterpolator(LinearInterpolator(), factor=1, fallback=3)
     with pytest.raises(ValueError, match="unknown interpolation method 'nope'"):
         SequenceInterpolator(LinearInterpolator(), factor=1, fallback="nope")
+
+
+def test_ensemble_averages_a_second_method_and_competes_with_the_fallback():
+    frames = _ramp()
+    out, mask = SequenceInterpolator(Shifted(), factor=1, progress=False, ensemble="linear")(frames)
+    shifted, _ = SequenceInterpolator(Shifted(), factor=1, progress=False)(frames)
+    linear, _ = SequenceInterpolator(LinearInterpolator(), factor=1, progress=False)(frames)
+    torch.testing.assert_close(out[mask], 0.5 * (shifted[mask] + linear[mask]))
+    torch.testing.assert_close(out[~mask], frames)
+    # the average of a wrong and an exact method loses to the exact method alone when it is the fallback
+    inferer = SequenceInterpolator(Shifted(), factor=1, progress=False, ensemble="linear", fallback="linear")
+    guarded, _ = inferer(frames)
+    assert inferer.selected == "fallback"
+    torch.testing.assert_close(guarded, linear)
+    study = dose_reduction_study(frames, Shifted(), 1, progress=False, ensemble=LinearInterpolator())
+    plain = dose_reduction_study(frames, Shifted(), 1, progress=False)
+    assert study.report.summary()["psnr_mean"] > plain.report.summary()["psnr_mean"] + 3.0
+    with pytest.raises(TypeError, match="ensemble must be an nn.Module, a method name or None"):
+        SequenceInterpolator(LinearInterpolator(), factor=1, ensemble=1.5)
