@@ -95,6 +95,14 @@ def test_demo(tmp_path, capsys):
     assert (tmp_path / "demo" / "phantom_xa.dcm").is_file()
     assert (tmp_path / "demo" / "report_dis_flow" / "frames.png").is_file()
     assert "dis_flow" in capsys.readouterr().out
+    ensembles = [s for s in summaries if "(ensemble with dis_flow)" in s["method"]]
+    assert "cerebral_dsa_interpolation (ensemble with dis_flow)" in [s["method"] for s in ensembles]
+    assert [s["method"] for s in ensembles] == [
+        f"{s['method']} (ensemble with dis_flow)" for s in summaries[3:] if "ensemble" not in s["method"]
+    ]
+    for s in ensembles:
+        name = s["method"].split(" ")[0]
+        assert (tmp_path / "demo" / f"report_{name}+dis_flow" / "frames.csv").is_file()
 
 
 @pytest.mark.parametrize(
