@@ -245,6 +245,16 @@ def side_by_side(path: Path, example: dict[str, Any]) -> None:
     side_by_side_png(path, images, titles, value_range=(float(y[sl].min()), float(y[sl].max())), panel_size=3.2)
 
 
+def _noise_text(photons: float | None) -> str:
+    """The added noise of the degradation, in words."""
+    if photons is None:
+        return "no added noise (blur only)"
+    text = f"Poisson noise of {photons:,.0f} quanta per pixel at intensity 1"
+    if photons == 2.0e4:  # the default
+        text += " (about 1.4 grey levels of 255 at the DSA background, close to the noise measured in the real frames)"
+    return text
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Focal-spot deblurring (cerebral_dsa_deblurring): quality, speed, memory",
@@ -256,8 +266,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"Network weights: `{result['weights']}` ({result['weights_note']}).",
         "",
         "Degradation: Gaussian focal spot of the given size, SOD 750 mm, SID 1100 mm (magnification 1.47, blur FWHM "
-        "= 0.467 x focal spot at the detector), Poisson noise of 20,000 quanta per pixel at intensity 1 (about 1.4 "
-        "grey levels of 255 at the DSA background, close to the noise measured in the real frames), reflective "
+        f"= 0.467 x focal spot at the detector), {_noise_text(result['geometry']['photons'])}, reflective "
         "borders. Real frames: the last 30 % of `../shared/data/dsa/cerebral_lateral_2d` (22 frames 1024x791, "
         "8-bit), held out of training; their pixel spacing is unknown and is taken as 0.154 mm (full detector "
         "resolution) and as 0.308 mm (2x2 binning). The reference is the real frame, which carries its own "
@@ -307,8 +316,8 @@ def eval_metrics(result: dict[str, Any]) -> dict[str, Any]:
     metrics: dict[str, Any] = {
         "protocol": (
             "held-out real DSA frames (last 30 % of the cine) and noise-free DSA phantoms degraded by the focal-spot "
-            f"model (Gaussian, SOD {GEOMETRY['sod_mm']:g} mm, SID {GEOMETRY['sid_mm']:g} mm, Poisson "
-            f"{result['geometry']['photons']:g} quanta/pixel); PSNR (dB)/SSIM, data range 1; baselines with the true "
+            f"model (Gaussian, SOD {GEOMETRY['sod_mm']:g} mm, SID {GEOMETRY['sid_mm']:g} mm, "
+            f"{_noise_text(result['geometry']['photons'])}); PSNR (dB)/SSIM, data range 1; baselines with the true "
             "kernel, tuned on training frames; measured by scripts/bench_deblur.py (docs/bench/deblur.json), "
             + result["date"]
         )
@@ -349,7 +358,9 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--spots", type=float, nargs="+", default=[0.6, 0.9, 1.2])
     parser.add_argument("--spacings", type=float, nargs="+", default=[0.154, 0.308])
-    parser.add_argument("--photons", type=float, default=2.0e4)
+    parser.add_argument(
+        "--photons", type=float, default=2.0e4, help="quanta per pixel at intensity 1 of the added noise; 0 = none"
+    )
     parser.add_argument("--max-frames", type=int, default=None, help="at most this many test frames (speed)")
     parser.add_argument(
         "--secondary-max-frames", type=int, default=8, help="test frames for the spacings after the first (speed)"
@@ -373,6 +384,9 @@ def main() -> None:
         return
 
     torch.set_num_threads(args.threads)
+    if args.photons < 0:
+        parser.error(f"--photons must be >= 0, got {args.photons}")
+    photons = args.photons or None  # 0: blur only
     load = os.getloadavg()[0]
     if args.weights.is_file():
         net = load_network(args.weights)
@@ -405,7 +419,7 @@ def main() -> None:
                 keep = np.unique(np.linspace(0, len(test) - 1, args.secondary_max_frames).round().astype(int))
                 frames = [test[i] for i in keep]
             ex = example if first else None
-            quality += evaluate_set("real DSA", frames, tune, args.spots, spacing, args.photons, net, ex)
+            quality += evaluate_set("real DSA", frames, tune, args.spots, spacing, photons, net, ex)
     else:
         print(f"{args.data} not found: real-data rows skipped")
     if args.phantoms and not args.skip_quality:
@@ -413,7 +427,7 @@ def main() -> None:
         test_ph = phantom_frames(args.phantoms, 512, 2, seed=5000, **kw)
         tune_ph = phantom_frames(2, 512, 2, seed=6000, **kw)
         quality += evaluate_set("phantom (noise-free truth)", test_ph, tune_ph, args.spots, args.spacings[0],
-                                args.photons, net)  # fmt: skip
+                                photons, net)  # fmt: skip
     timing = [] if args.no_timing else timings(args.size, args.threads, args.reps, args.weights)
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -423,7 +437,7 @@ def main() -> None:
         "load_average": load,
         "weights": str(args.weights.relative_to(REPO) if args.weights.is_relative_to(REPO) else args.weights),
         "weights_note": note,
-        "geometry": {**GEOMETRY, "photons": args.photons},
+        "geometry": {**GEOMETRY, "photons": photons},
         "quality": quality,
         "timing": timing,
     }
