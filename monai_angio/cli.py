@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +151,10 @@ class AngioCLI:
         if inferer.selected is not None:
             main_mse, fallback_mse = inferer.selection_mse
             print(
-                f"{_used_method(method, fallback, inferer.selected, ensemble)} predicts the acquired frames better "
+                f"{_used_method(method, test_time, inferer.selected)} predicts the acquired frames better "
                 f"(MSE {main_mse:.3g} vs fallback {fallback_mse:.3g})"
             )
-        method = _method_label(method, **test_time, selected=inferer.selected)
+        method = _method_label(method, test_time, inferer.selected)
         ft = meta.get("frame_time_ms")
         written = save_cine(
             output,
@@ -205,7 +206,7 @@ class AngioCLI:
             output,
             restored.cpu(),
             meta["bits_stored"],
-            method=_method_label(DEFAULT_METHOD, self_ensemble),
+            method=_method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble}),
             frame_time_ms=meta.get("frame_time_ms"),
             reference=_dicom_reference(input, meta),
         )
@@ -330,37 +331,32 @@ def _test_time(
     }
 
 
-def _used_method(method: str, fallback: str | None, selected: str | None, ensemble: str | None = None) -> str:
-    """The method that interpolated: ``fallback`` when the fallback choice selected it, else ``method`` (averaged
-    with ``ensemble``)."""
+def _used_method(method: str, test_time: Mapping[str, Any], selected: str | None) -> str:
+    """The method that interpolated: the fallback when the fallback choice selected it, else ``method`` (averaged
+    with the ensemble method, if any)."""
+    fallback, ensemble = test_time.get("fallback"), test_time.get("ensemble")
     if selected == "fallback" and fallback:
         return fallback
     return f"{method} + {ensemble}" if ensemble else method
 
 
-def _method_label(
-    method: str,
-    self_ensemble: int = 1,
-    time_reversal: bool = False,
-    adapt_steps: int = 0,
-    denoise_anchors: bool = False,
-    fallback: str | None = None,
-    ensemble: str | None = None,
-    selected: str | None = None,
-) -> str:
-    """Method name for reports and DICOM derivation descriptions, naming any test-time option (and, after a fallback
-    choice, the method ``selected`` by it)."""
+def _method_label(method: str, test_time: Mapping[str, Any] | None = None, selected: str | None = None) -> str:
+    """Method name for reports and DICOM derivation descriptions, naming any test-time option of ``test_time`` (the
+    keys of :func:`_test_time`) and, after a fallback choice, the method ``selected`` by it."""
+    opts = dict(test_time or {})
+    n_flips, steps = opts.get("self_ensemble", 1), opts.get("adapt_steps", 0)
+    fallback, ensemble = opts.get("fallback"), opts.get("ensemble")
     parts = (
-        ([f"self-ensemble x{self_ensemble}"] if self_ensemble != 1 else [])
-        + (["time reversal"] if time_reversal else [])
-        + ([f"adapted {adapt_steps} steps"] if adapt_steps else [])
-        + (["denoised anchors"] if denoise_anchors else [])
+        ([f"self-ensemble x{n_flips}"] if n_flips != 1 else [])
+        + (["time reversal"] if opts.get("time_reversal") else [])
+        + ([f"adapted {steps} steps"] if steps else [])
+        + (["denoised anchors"] if opts.get("denoise_anchors") else [])
         + ([f"fallback {fallback}"] if fallback else [])
         + ([f"ensemble with {ensemble}"] if ensemble else [])
     )
     label = ", ".join(parts)
     if selected is not None:
-        label += f"; used {_used_method(method, fallback, selected, ensemble)}"
+        label += f"; used {_used_method(method, opts, selected)}"
     return f"{method} ({label})" if label else method
 
 
@@ -387,7 +383,7 @@ def _dose_reduction(
         tile_size=tile_size,
         **(test_time or {}),
     )
-    method = _method_label(method, **(test_time or {}), selected=result.selected)
+    method = _method_label(method, test_time, result.selected)
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = result.report.write(
         report_dir,
