@@ -114,6 +114,7 @@ class AngioCLI:
         denoise_anchors: bool = False,
         fallback: str | None = None,
         ensemble: str | None = None,
+        global_motion: str | None = None,
     ) -> None:
         """Synthesize FACTOR frames between every two frames of INPUT and write the new cine to OUTPUT.
 
@@ -139,13 +140,19 @@ class AngioCLI:
                 was not trained for); the choice is printed and named in the DerivationDescription.
             ensemble: a second method (e.g. ``dis_flow``) whose frames are averaged with METHOD's (better than either
                 alone on our benchmarks, at the sum of the two costs).
+            global_motion: ``translation``, ``similarity`` or ``affine``: remove the global (camera, patient) motion
+                of each frame pair, fitted to its optical flow, before METHOD sees it, and put it back in the
+                synthesized frames; pairs moving less than 1 pixel are left as they are. For rotational runs and
+                patient motion.
         """
         from monai_angio.inferers import SequenceInterpolator
         from monai_angio.inferers.methods import get_interpolator
 
         interpolator = get_interpolator(method, device)
         frames, meta = load_cine(input)
-        test_time = _test_time(self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble)
+        test_time = _test_time(
+            self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion
+        )
         inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time)
         out, synthesized = inferer(frames)
         if inferer.selected is not None:
@@ -227,18 +234,22 @@ class AngioCLI:
         denoise_anchors: bool = False,
         fallback: str | None = None,
         ensemble: str | None = None,
+        global_motion: str | None = None,
     ) -> None:
         """Keep every (FACTOR+1)-th frame of a real cine, synthesize the others, compare them with the real ones.
 
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
         saved = K/(K+1)), ``example.png`` (a synthesized frame beside the real one) and ``reconstructed.dcm`` or a
-        frame folder into REPORT. The test-time options (``self_ensemble`` ... ``ensemble``) are as for ``interpolate``;
-        the adaptation, the anchor denoising and the choice of the fallback see the kept frames only.
+        frame folder into REPORT. The test-time options (``self_ensemble`` ... ``global_motion``) are as for
+        ``interpolate``; the adaptation, the anchor denoising and the choice of the fallback see the kept frames
+        only.
         """
         from monai_angio.inferers.methods import get_interpolator
 
         frames, meta = load_cine(input)
-        test_time = _test_time(self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble)
+        test_time = _test_time(
+            self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion
+        )
         summary = _dose_reduction(
             frames,
             meta,
@@ -319,6 +330,7 @@ def _test_time(
     denoise_anchors: bool,
     fallback: str | None,
     ensemble: str | None = None,
+    global_motion: str | None = None,
 ) -> dict[str, Any]:
     """The test-time options of the interpolation commands, as keyword arguments of ``SequenceInterpolator``."""
     return {
@@ -328,6 +340,7 @@ def _test_time(
         "denoise_anchors": denoise_anchors,
         "fallback": fallback,
         "ensemble": ensemble,
+        "global_motion": global_motion,
     }
 
 
@@ -353,6 +366,7 @@ def _method_label(method: str, test_time: Mapping[str, Any] | None = None, selec
         + (["denoised anchors"] if opts.get("denoise_anchors") else [])
         + ([f"fallback {fallback}"] if fallback else [])
         + ([f"ensemble with {ensemble}"] if ensemble else [])
+        + ([f"global motion {opts['global_motion']}"] if opts.get("global_motion") else [])
     )
     label = ", ".join(parts)
     if selected is not None:

@@ -49,6 +49,7 @@ OURS = "most_dsa"
 ADAPTED = "most_dsa_adapted"  # the same network with test-time adaptation on the kept frames
 ENSEMBLE = "most_dsa+dis_flow"  # the network averaged with DIS flow (InterpolatorEnsemble)
 ANCHORS = "+anchors"  # suffix of the rows with denoised anchors
+MOTION = "+motion"  # suffix of the rows with global motion compensation (global_motion="similarity")
 
 
 def _is_ours(method: str) -> bool:
@@ -353,6 +354,9 @@ def main() -> None:
             options[ADAPTED] = {"adapt_steps": args.adapt_steps}
         methods[ENSEMBLE] = methods[OURS]
         options[ENSEMBLE] = {"ensemble": "dis_flow"}
+        for m in (OURS, ENSEMBLE):
+            methods[m + MOTION] = methods[OURS]
+            options[m + MOTION] = {**options.get(m, {}), "global_motion": "similarity"}
         if args.denoise_anchors:
             for m in [m for m in methods if m != "repeat"]:  # repeat has no use for a neighbours' prediction
                 methods[m + ANCHORS] = methods[m]

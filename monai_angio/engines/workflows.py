@@ -200,6 +200,9 @@ class CineInterpolationInferer(Inferer):
             frames it predicts better (see :class:`~monai_angio.inferers.SequenceInterpolator`); ``None``: none.
         ensemble: a method name (e.g. ``"dis_flow"``) or module whose frames are averaged with the network's (see
             :class:`~monai_angio.inferers.SequenceInterpolator`); ``None``: none.
+        global_motion: ``None`` or a motion model (``"translation"``, ``"similarity"``, ``"affine"``) whose global
+            motion is removed from each frame pair before the network sees it (see
+            :class:`~monai_angio.inferers.SequenceInterpolator`).
     """
 
     def __init__(
@@ -215,13 +218,14 @@ class CineInterpolationInferer(Inferer):
         denoise_anchors: bool = False,
         fallback: nn.Module | str | None = None,
         ensemble: nn.Module | str | None = None,
+        global_motion: str | None = None,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
         self.self_ensemble, self.time_reversal = self_ensemble, bool(time_reversal)
         self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
         self.denoise_anchors = bool(denoise_anchors)
-        self.fallback, self.ensemble = fallback, ensemble
+        self.fallback, self.ensemble, self.global_motion = fallback, ensemble, global_motion
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -242,6 +246,7 @@ class CineInterpolationInferer(Inferer):
             denoise_anchors=self.denoise_anchors,
             fallback=self.fallback,
             ensemble=self.ensemble,
+            global_motion=self.global_motion,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

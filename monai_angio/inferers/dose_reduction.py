@@ -57,6 +57,7 @@ def dose_reduction_study(
     denoise_anchors: bool = False,
     fallback: nn.Module | str | None = None,
     ensemble: nn.Module | str | None = None,
+    global_motion: str | None = None,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -76,6 +77,8 @@ def dose_reduction_study(
         fallback: a second interpolator chosen instead when it predicts the kept frames better (see
             :class:`SequenceInterpolator`; uses the kept frames only); the time of the choice is included too.
         ensemble: a second interpolator whose frames are averaged with the interpolator's (see
+            :class:`SequenceInterpolator`).
+        global_motion: remove the global motion of each pair before the interpolator sees it (a motion model, see
             :class:`SequenceInterpolator`).
 
     Returns:
@@ -97,6 +100,7 @@ def dose_reduction_study(
         denoise_anchors=denoise_anchors,
         fallback=fallback,
         ensemble=ensemble,
+        global_motion=global_motion,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])

@@ -17,3 +17,16 @@ __all__ += ["SelfEnsemble"]
 from .ensemble import InterpolatorEnsemble  # noqa: E402
 
 __all__ += ["InterpolatorEnsemble"]
+from .global_motion import (  # noqa: E402
+    MOTION_MODELS,
+    GlobalMotionCompensation,
+    align_pair,
+    estimate_global_motion,
+    fit_global_motion,
+    restore_times,
+    transform_power,
+    warp_global,
+)
+
+__all__ += ["MOTION_MODELS", "GlobalMotionCompensation", "align_pair", "estimate_global_motion"]
+__all__ += ["fit_global_motion", "restore_times", "transform_power", "warp_global"]

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from monai_angio.baselines import LinearInterpolator
+from monai_angio.inferers import SequenceInterpolator
+from monai_angio.metrics import psnr
+from monai_angio.networks import (
+    GlobalMotionCompensation,
+    align_pair,
+    estimate_global_motion,
+    fit_global_motion,
+    transform_power,
+    warp_global,
+)
+
+
+def similarity(deg: float, scale: float, tx: float, ty: float) -> torch.Tensor:
+    a = math.radians(deg)
+    return torch.tensor(
+        [[scale * math.cos(a), -scale * math.sin(a), tx], [scale * math.sin(a), scale * math.cos(a), ty], [0, 0, 1]],
+        dtype=torch.float64,
+    )
+
+
+def texture(size: int = 128, seed: int = 0) -> torch.Tensor:
+    """``(1, 1, size, size)`` smooth random texture in [0.2, 0.8] (trackable by optical flow)."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(1, 1, size // 8, size // 8, generator=g)
+    x = F.interpolate(x, size=(size, size), mode="bicubic", align_corners=False)
+    x = x + 0.3 * F.interpolate(torch.rand(1, 1, size // 4, size // 4, generator=g), size=(size, size), mode="bilinear")
+    return 0.2 + 0.6 * (x - x.min()) / (x.max() - x.min())
+
+
+def moved_cine(frames: int, deg: float, px: float, size: int = 128) -> torch.Tensor:
+    """``(T, 1, size, size)``: a texture whose content moves by ``T_step`` per frame (rotation + shift)."""
+    base = texture(size)
+    step = similarity(deg, 1.0, px, px / 2)
+    # content of frame i at p is the base at T^-i p: it moved by T^i
+    return torch.cat([warp_global(base, transform_power(step, -i)[None]) for i in range(frames)])
+
+
+def test_fit_recovers_a_similarity_despite_outliers():
+    h, w = 40, 60
+    T = similarity(2.0, 1.01, 3.5, -1.25)
+    ys, xs = torch.meshgrid(torch.arange(h) - (h - 1) / 2, torch.arange(w) - (w - 1) / 2, indexing="ij")
+    p = torch.stack((xs, ys, torch.ones_like(xs))).double()
+    moved = torch.einsum("ij,jhw->ihw", T, p)
+    flow = (moved[:2] - p[:2]).float()[None]
+    flow[:, :, :12, :20] += 15.0  # a region moving on its own (20 % of the frame)
+    fitted = fit_global_motion(flow, model="similarity", step=1)
+    torch.testing.assert_close(fitted[0], T, atol=0.02, rtol=0)  # Cauchy weights: outliers keep a tiny pull
+    plain = fit_global_motion(flow, model="similarity", step=1, iterations=1)  # least squares, not robust
+    assert (plain[0] - T).abs().max() > 0.5
+    trans = fit_global_motion(torch.full((2, 2, 8, 8), 2.0), model="translation")
+    torch.testing.assert_close(trans[:, :2, 2], torch.full((2, 2), 2.0, dtype=torch.float64))
+    assert fit_global_motion(flow, model="affine", step=1).shape == (1, 3, 3)
+
+
+def test_transform_power():
+    T = similarity(4.0, 1.02, 10.0, -6.0)
+    half = transform_power(T, 0.5)
+    torch.testing.assert_close(half @ half, T)
+    torch.testing.assert_close(transform_power(T, 1.0), T)
+    torch.testing.assert_close(transform_power(T, 0.0), torch.eye(3, dtype=torch.float64))
+    torch.testing.assert_close(transform_power(T, -1.0), torch.linalg.inv(T))
+    assert math.degrees(math.atan2(half[1, 0], half[0, 0])) == pytest.approx(2.0)
+    batch = transform_power(torch.stack([T, T]), torch.tensor([0.25, 0.75]))
+    torch.testing.assert_close(batch[0] @ batch[1], T)
+    with pytest.raises(ValueError, match="too far"):
+        transform_power(similarity(60.0, 1.0, 0, 0), 0.5)
+
+
+def test_warp_global_identity_and_shift():
+    x = texture(32)
+    torch.testing.assert_close(warp_global(x, torch.eye(3, dtype=torch.float64)[None]), x)
+    shifted = warp_global(x, similarity(0, 1, 3.0, 0)[None])  # out(p) = x(p + 3 px in x)
+    torch.testing.assert_close(shifted[..., :, :-3], x[..., :, 3:])
+    with pytest.raises(ValueError, match="mode"):
+        warp_global(x, torch.eye(3)[None], mode="nearest")
+
+
+def test_estimate_and_align_a_moved_pair():
+    cine = moved_cine(2, deg=1.5, px=5.0)
+    T = estimate_global_motion(cine[:1], cine[1:])
+    torch.testing.assert_close(T[0], similarity(1.5, 1.0, 5.0, 2.5), atol=0.1, rtol=0)
+    a0, a1, T2 = align_pair(cine[:1], cine[1:])
+    inner = (slice(None), slice(None), slice(16, -16), slice(16, -16))
+    assert (a0 - a1)[inner].abs().mean() < 0.1 * (cine[:1] - cine[1:])[inner].abs().mean()
+    # no motion: the frames come back as they are, with an identity transform
+    b0, b1, eye = align_pair(cine[:1], cine[:1].clone())
+    assert b0 is cine[:1] or torch.equal(b0, cine[:1])
+    assert torch.equal(eye[0], torch.eye(3, dtype=torch.float64))
+
+
+def test_compensated_interpolation_of_a_moving_cine():
+    cine = moved_cine(3, deg=1.0, px=6.0)
+    t = torch.tensor([[0.5]])
+    gmc = GlobalMotionCompensation(LinearInterpolator())
+    inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
+    plain = LinearInterpolator()(cine[:1], cine[2:], t)[:, 0]
+    compensated = gmc(cine[:1], cine[2:], t)[:, 0]
+    p_plain = float(psnr(plain[inner], cine[1:2][inner], 1.0))
+    p_comp = float(psnr(compensated[inner], cine[1:2][inner], 1.0))
+    assert p_comp > p_plain + 10.0 and p_comp > 35.0
+    assert not torch.equal(gmc.last_transform[0], torch.eye(3, dtype=torch.float64))
+    # unmoved pair: exactly the wrapped interpolator's output
+    still = torch.cat([cine[:1], cine[:1] * 0.9])
+    torch.testing.assert_close(gmc(still[:1], still[1:], t), LinearInterpolator()(still[:1], still[1:], t))
+    assert torch.equal(gmc.last_transform[0], torch.eye(3, dtype=torch.float64))
+
+
+def test_sequence_interpolator_global_motion():
+    cine = moved_cine(5, deg=0.5, px=4.0)
+    kept = cine[::2]
+    inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
+    results = {}
+    for gm in (None, "similarity"):
+        out, syn = SequenceInterpolator(LinearInterpolator(), 1, progress=False, global_motion=gm)(kept)
+        assert out.shape == cine.shape and syn.tolist() == [False, True, False, True, False]
+        torch.testing.assert_close(out[~syn], kept)  # acquired frames untouched
+        results[gm] = float(psnr(out[syn][inner], cine[syn][inner], 1.0).mean())
+    assert results["similarity"] > results[None] + 8.0
+    with pytest.raises(ValueError, match="global_motion"):
+        SequenceInterpolator(LinearInterpolator(), 1, global_motion="rigid")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"model": "rigid"}, ValueError),
+        ({"mode": "nearest"}, ValueError),
+        ({"min_motion": -1.0}, ValueError),
+        ({"min_motion": float("nan")}, ValueError),
+    ],
+)
+def test_invalid_arguments(kwargs, error):
+    with pytest.raises(error):
+        GlobalMotionCompensation(LinearInterpolator(), **kwargs)
+
+
+def test_invalid_inputs():
+    with pytest.raises(TypeError, match="nn.Module"):
+        GlobalMotionCompensation(lambda a, b, t: a)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one shape"):
+        align_pair(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 9))
+    with pytest.raises(ValueError, match="flow"):
+        fit_global_motion(torch.zeros(1, 3, 8, 8))
+    with pytest.raises(ValueError, match="weight"):
+        fit_global_motion(torch.zeros(1, 2, 8, 8), torch.ones(1, 1, 4, 4))
+    assert GlobalMotionCompensation(LinearInterpolator()).stride == 1
