@@ -184,23 +184,48 @@ def warp_global(image: torch.Tensor, transform: torch.Tensor, mode: str = "bilin
 
 
 def estimate_global_motion(
-    frame0: torch.Tensor, frame1: torch.Tensor, model: str = "similarity", preset: str = "fast", step: int = 4
+    frame0: torch.Tensor,
+    frame1: torch.Tensor,
+    model: str = "similarity",
+    preset: str = "fast",
+    step: int = 4,
+    min_inliers: float = 0.25,
 ) -> torch.Tensor:
     """Global transform from ``frame0`` to ``frame1``: DIS optical flow, consistency weights, robust fit.
+
+    A pair whose flow agrees with the fitted transform (within 1 pixel, counted with the consistency weights) on
+    less than ``min_inliers`` of the frame has no dominant global motion (unrelated frames, a scene change): its
+    transform is the identity. Frames smaller than 16 pixels on a side are not estimated (identity).
 
     Args:
         frame0, frame1: ``(B, C, H, W)``.
         model: see :func:`fit_global_motion`.
         preset: DIS preset (``"ultrafast"``, ``"fast"``, ``"medium"``).
         step: fit on every ``step``-th pixel.
+        min_inliers: share of the frame that must follow the transform, in [0, 1].
 
     Returns:
         ``(B, 3, 3)`` float64 on ``frame0``'s device, ``p1 = T p0``.
     """
     _check_model(model, "estimate_global_motion")
+    if not 0.0 <= min_inliers <= 1.0:
+        raise ValueError(f"estimate_global_motion: min_inliers must be in [0, 1], got {min_inliers!r}.")
+    b, _, h, w = frame0.shape
+    eye = torch.eye(3, dtype=torch.float64, device=frame0.device).repeat(b, 1, 1)
+    if min(h, w) < 16:
+        return eye
     f01, f10 = dis_optical_flow(frame0.float(), frame1.float(), preset)
     weight = flow_consistency_weight(f01, f10)
-    return fit_global_motion(f01, weight, model=model, step=step).to(frame0.device)
+    T = fit_global_motion(f01, weight, model=model, step=step)
+    # share of the (consistency-weighted) frame that follows T within 1 pixel
+    p = _centred_grid(h, w, step, f01.device, torch.float64)  # (h', w', 2)
+    ph = torch.cat((p, torch.ones_like(p[..., :1])), -1)
+    predicted = torch.einsum("bij,hwj->bhwi", T, ph)[..., :2]
+    observed = p + f01[:, :, ::step, ::step].permute(0, 2, 3, 1).to(torch.float64)
+    close = ((predicted - observed).norm(dim=-1) < 1.0).to(torch.float64)
+    wt = weight[:, 0, ::step, ::step].to(torch.float64)
+    inliers = (close * wt).sum((1, 2)) / wt.sum((1, 2)).clamp_min(1e-12)
+    return torch.where((inliers >= min_inliers)[:, None, None], T, eye).to(frame0.device)
 
 
 def _max_displacement(transform: torch.Tensor, h: int, w: int) -> torch.Tensor:

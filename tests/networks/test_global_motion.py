@@ -97,6 +97,16 @@ def test_estimate_and_align_a_moved_pair():
     assert torch.equal(eye[0], torch.eye(3, dtype=torch.float64))
 
 
+def test_unrelated_or_tiny_frames_get_the_identity():
+    eye = torch.eye(3, dtype=torch.float64)
+    a, b = texture(128, seed=0), texture(128, seed=5)  # two unrelated scenes: no global motion to follow
+    assert torch.equal(estimate_global_motion(a, b)[0], eye)
+    assert not torch.equal(estimate_global_motion(a, b, min_inliers=0.0)[0], eye)  # a fit exists, it is rejected
+    assert torch.equal(estimate_global_motion(torch.rand(2, 1, 8, 40), torch.rand(2, 1, 8, 40))[1], eye)
+    with pytest.raises(ValueError, match="min_inliers"):
+        estimate_global_motion(a, b, min_inliers=1.5)
+
+
 def test_compensated_interpolation_of_a_moving_cine():
     cine = moved_cine(3, deg=1.0, px=6.0)
     t = torch.tensor([[0.5]])
