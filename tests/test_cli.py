@@ -230,15 +230,9 @@ def test_ensemble_with_a_second_method_is_averaged_and_named(phantom_dcm, tmp_pa
 
 
 def test_global_motion_compensation_is_applied_and_named(tmp_path):
-    from monai_angio.networks import transform_power, warp_global
+    from moving_texture import moving_texture
 
-    # a smooth texture moving by 5 px + 1 degree per frame; every second frame is kept in the DICOM
-    g = torch.Generator().manual_seed(1)
-    base = torch.nn.functional.interpolate(torch.rand(1, 1, 12, 12, generator=g), size=(96, 96), mode="bicubic")
-    base = 0.2 + 0.6 * (base - base.min()) / (base.max() - base.min())
-    a = np.radians(1.0)
-    step = torch.tensor([[np.cos(a), -np.sin(a), 5.0], [np.sin(a), np.cos(a), 2.5], [0, 0, 1]], dtype=torch.float64)
-    truth = torch.cat([warp_global(base, transform_power(step, -i)[None]) for i in range(5)])
+    truth = moving_texture(5, deg=1.0, px=5.0, size=96, seed=1)  # every second frame is kept in the DICOM
     src = tmp_path / "moving.dcm"
     save_cine(src, truth[::2], 12, method="moving texture", frame_time_ms=100.0)
     err = {}

@@ -269,15 +269,10 @@ def test_multi_gpu_train_two_cpu_processes(tmp_path):
 
 
 def test_inference_removes_global_motion_by_default(tmp_path):
-    from monai_angio.networks import transform_power, warp_global
+    from moving_texture import moving_texture
 
-    # a smooth texture moving by 4 px + 1 degree per frame; frames 0, 2, 4 given, 1 and 3 to synthesize
-    g = torch.Generator().manual_seed(2)
-    base = torch.nn.functional.interpolate(torch.rand(1, 1, 10, 10, generator=g), size=(80, 80), mode="bicubic")
-    base = 0.2 + 0.6 * (base - base.min()) / (base.max() - base.min())
-    a = np.radians(1.0)
-    step = torch.tensor([[np.cos(a), -np.sin(a), 4.0], [np.sin(a), np.cos(a), 2.0], [0, 0, 1]], dtype=torch.float64)
-    truth = torch.cat([warp_global(base, transform_power(step, -i)[None]) for i in range(5)])[:, 0].numpy()
+    # frames 0, 2, 4 given, 1 and 3 to synthesize
+    truth = moving_texture(5, deg=1.0, px=4.0, size=80, seed=2)[:, 0].numpy()
     write_frames(tmp_path / "cine", np.rint(truth[::2] * 255).astype(np.uint8), 8)
     assert ConfigParser.load_config_file(str(CONFIGS / "inference.json"))["global_motion"] == "similarity"
     err = {}

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
+from moving_texture import moving_texture, similarity, texture
 
 from monai_angio.baselines import LinearInterpolator
 from monai_angio.inferers import SequenceInterpolator
@@ -17,31 +17,6 @@ from monai_angio.networks import (
     transform_power,
     warp_global,
 )
-
-
-def similarity(deg: float, scale: float, tx: float, ty: float) -> torch.Tensor:
-    a = math.radians(deg)
-    return torch.tensor(
-        [[scale * math.cos(a), -scale * math.sin(a), tx], [scale * math.sin(a), scale * math.cos(a), ty], [0, 0, 1]],
-        dtype=torch.float64,
-    )
-
-
-def texture(size: int = 128, seed: int = 0) -> torch.Tensor:
-    """``(1, 1, size, size)`` smooth random texture in [0.2, 0.8] (trackable by optical flow)."""
-    g = torch.Generator().manual_seed(seed)
-    x = torch.rand(1, 1, size // 8, size // 8, generator=g)
-    x = F.interpolate(x, size=(size, size), mode="bicubic", align_corners=False)
-    x = x + 0.3 * F.interpolate(torch.rand(1, 1, size // 4, size // 4, generator=g), size=(size, size), mode="bilinear")
-    return 0.2 + 0.6 * (x - x.min()) / (x.max() - x.min())
-
-
-def moved_cine(frames: int, deg: float, px: float, size: int = 128) -> torch.Tensor:
-    """``(T, 1, size, size)``: a texture whose content moves by ``T_step`` per frame (rotation + shift)."""
-    base = texture(size)
-    step = similarity(deg, 1.0, px, px / 2)
-    # content of frame i at p is the base at T^-i p: it moved by T^i
-    return torch.cat([warp_global(base, transform_power(step, -i)[None]) for i in range(frames)])
 
 
 def test_fit_recovers_a_similarity_despite_outliers():
@@ -85,7 +60,7 @@ def test_warp_global_identity_and_shift():
 
 
 def test_estimate_and_align_a_moved_pair():
-    cine = moved_cine(2, deg=1.5, px=5.0)
+    cine = moving_texture(2, deg=1.5, px=5.0)
     T = estimate_global_motion(cine[:1], cine[1:])
     torch.testing.assert_close(T[0], similarity(1.5, 1.0, 5.0, 2.5), atol=0.1, rtol=0)
     a0, a1, T2 = align_pair(cine[:1], cine[1:])
@@ -108,7 +83,7 @@ def test_unrelated_or_tiny_frames_get_the_identity():
 
 
 def test_compensated_interpolation_of_a_moving_cine():
-    cine = moved_cine(3, deg=1.0, px=6.0)
+    cine = moving_texture(3, deg=1.0, px=6.0)
     t = torch.tensor([[0.5]])
     gmc = GlobalMotionCompensation(LinearInterpolator())
     inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
@@ -125,7 +100,7 @@ def test_compensated_interpolation_of_a_moving_cine():
 
 
 def test_sequence_interpolator_global_motion():
-    cine = moved_cine(5, deg=0.5, px=4.0)
+    cine = moving_texture(5, deg=0.5, px=4.0)
     kept = cine[::2]
     inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
     results = {}
