@@ -1,0 +1,132 @@
+"""Deblurring a cine with its neighbouring frames and the known focal-spot kernel.
+
+A single large-focal-spot frame mixes three things the network has to tell apart: the blurred anatomy, the blurred
+quantum noise of the frame (which a sharp reference frame carries too) and the noise added after the blur. The
+neighbouring frames of a cine show the same anatomy with independent noise, so for every frame ``x_c``:
+
+1. **temporal blend**: ``b_c = x_c + w (p_c - x_c)``, ``p_c`` the mean of the ``2 r`` neighbours within ``radius``
+   frames, with the MSE-optimal local weight ``w = min(1, s^2 / |p_c - x_c|^2)`` of
+   :func:`~monai_angio.inferers.blend_anchors` (``s^2`` the cine's noise variance), so moving or filling vessels keep
+   the frame's own values;
+2. **anatomy**: ``a_c = network(b_c)``, the deblurring network on the blended frame (less noise in, better anatomy
+   out);
+3. **data consistency**: ``y_c = a_c + W (x_c - k * a_c)``, ``W`` the Wiener filter of the true kernel ``k`` with a
+   Laplacian regulariser of weight ``balance``: what of the frame's own residual the anatomy does not explain (its
+   own structure and quantum noise) is deconvolved and put back.
+
+Steps 1 and 3 need a cine (at least 3 frames) and the kernel (focal spot size and position, geometry and pixel
+spacing; :meth:`monai_angio.phantoms.FocalSpotBlur.kernel`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from monai_angio.baselines.deconvolution import wiener_deconvolution
+from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
+from monai_angio.inferers.deblur import deblur_cine
+from monai_angio.phantoms.focal_spot import apply_kernel
+
+__all__ = ["consistency_step", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
+
+
+def neighbour_mean(frames: torch.Tensor, radius: int) -> torch.Tensor:
+    """``(T, C, H, W)`` mean of the frames within ``radius`` of each frame, the frame itself left out.
+
+    At the ends of the cine only the neighbours that exist are averaged (at least one: ``T >= 2``).
+    """
+    if isinstance(radius, bool) or not isinstance(radius, int) or radius < 1:
+        raise ValueError(f"radius must be an integer >= 1, got {radius!r}.")
+    t = frames.shape[0]
+    if t < 2:
+        raise ValueError(f"neighbour_mean needs at least 2 frames, got {t}.")
+    csum = torch.cat([torch.zeros_like(frames[:1]), frames.cumsum(0)])
+    out = torch.empty_like(frames)
+    for c in range(t):
+        lo, hi = max(0, c - radius), min(t, c + radius + 1)
+        out[c] = (csum[hi] - csum[lo] - frames[c]) / (hi - lo - 1)
+    return out
+
+
+def consistency_step(
+    frames: torch.Tensor, estimate: torch.Tensor, kernel: np.ndarray | torch.Tensor, balance: float = 0.1
+) -> torch.Tensor:
+    """Put back what of each frame the estimate does not explain: ``estimate + W (frames - kernel * estimate)``.
+
+    Args:
+        frames: ``(..., H, W)`` the blurred frames.
+        estimate: ``(..., H, W)`` the restored frames, same shape.
+        kernel: ``(kh, kw)`` point-spread function, odd sides.
+        balance: Laplacian regularisation of the Wiener filter ``W`` (``> 0``).
+
+    Returns:
+        the corrected estimate, same shape (not clipped).
+    """
+    if not (math.isfinite(balance) and balance > 0):
+        raise ValueError(f"consistency_step: balance must be a finite number > 0, got {balance!r}.")
+    if estimate.shape != frames.shape:
+        raise ValueError(f"consistency_step: estimate {tuple(estimate.shape)} must match frames {tuple(frames.shape)}.")
+    residual = frames - apply_kernel(estimate, kernel)
+    return estimate + wiener_deconvolution(residual, kernel, balance, regularizer="laplacian", clip=False)
+
+
+def temporal_deblur_cine(
+    frames: torch.Tensor,
+    network: nn.Module,
+    kernel: np.ndarray | torch.Tensor,
+    radius: int = 2,
+    balance: float = 0.1,
+    local_sigma: float | None = 4.0,
+    **deblur_kwargs,
+) -> torch.Tensor:
+    """Deblur every frame of a cine with its neighbours and the known kernel (see the module docstring).
+
+    Args:
+        frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``, consecutive and equally spaced.
+        network: the deblurring network (as for :func:`~monai_angio.inferers.deblur_cine`).
+        kernel: ``(kh, kw)`` point-spread function of the focal-spot blur in pixels, odd sides.
+        radius: neighbours on each side averaged in the temporal blend.
+        balance: Laplacian regularisation of the data-consistency Wiener filter (``> 0``; smaller puts back more
+            of the frame's own detail and noise).
+        local_sigma: width (pixels) of the local weights of the blend (``None``: one weight per frame).
+        **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine` (``tile_size``, ``batch_size``,
+            ``input_offset``, ``progress``, ``self_ensemble``, ...).
+
+    Returns:
+        ``(T, 1, H, W)`` float32 deblurred frames, clipped to [0, 1].
+    """
+    if not (math.isfinite(balance) and balance > 0):  # checked before the network runs
+        raise ValueError(f"temporal_deblur_cine: balance must be a finite number > 0, got {balance!r}.")
+    x = frames.to(torch.float32)
+    anatomy = temporal_anatomy(x, network, radius, local_sigma, **deblur_kwargs)
+    return consistency_step(x, anatomy, kernel, balance).clamp_(0.0, 1.0)
+
+
+def temporal_anatomy(
+    frames: torch.Tensor, network: nn.Module, radius: int = 2, local_sigma: float | None = 4.0, **deblur_kwargs
+) -> torch.Tensor:
+    """Steps 1-2 of the module docstring: the network on each frame blended with its neighbours.
+
+    Args:
+        frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``.
+        network: the deblurring network.
+        radius: neighbours on each side averaged.
+        local_sigma: width (pixels) of the local blend weights (``None``: one weight per frame).
+        **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine`.
+
+    Returns:
+        ``(T, 1, H, W)`` float32.
+    """
+    if not isinstance(frames, torch.Tensor) or frames.ndim != 4 or frames.shape[1] != 1:
+        raise ValueError(f"frames must be a (T, 1, H, W) tensor, got {getattr(frames, 'shape', type(frames))}.")
+    if frames.shape[0] < 3:
+        raise ValueError(f"temporal deblurring needs a cine of at least 3 frames (neighbours), got {frames.shape[0]}.")
+    x = frames.to(torch.float32)
+    predicted = neighbour_mean(x, radius)
+    # the 1-frame pads let blend_anchors, which blends interior frames, blend every frame of the cine
+    blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, estimate_noise_variance(x), local_sigma)
+    return deblur_cine(blended[1:-1], network, **deblur_kwargs).to(x)

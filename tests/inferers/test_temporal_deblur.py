@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from moving_texture import texture
+
+from monai_angio.inferers.temporal_deblur import (
+    consistency_step,
+    neighbour_mean,
+    temporal_anatomy,
+    temporal_deblur_cine,
+)
+from monai_angio.metrics import psnr
+from monai_angio.networks import RDNDeblur
+from monai_angio.phantoms.focal_spot import apply_kernel
+
+
+def gaussian_kernel(sigma: float = 1.2, radius: int = 4) -> np.ndarray:
+    g = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    k = np.outer(g, g)
+    return k / k.sum()
+
+
+def static_cine(frames: int = 7, noise: float = 0.01, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """A still texture, blurred, with independent noise per frame: ``(blurred (T, 1, H, W), sharp, kernel)``."""
+    sharp = texture(64, seed).expand(frames, 1, 64, 64).contiguous()
+    kernel = gaussian_kernel()
+    g = torch.Generator().manual_seed(seed)
+    blurred = apply_kernel(sharp, kernel) + noise * torch.randn(sharp.shape, generator=g)
+    return blurred.clamp(0, 1), sharp, kernel
+
+
+def test_neighbour_mean_leaves_the_frame_out():
+    frames = torch.arange(5, dtype=torch.float32).view(5, 1, 1, 1).expand(5, 1, 2, 2)
+    mean = neighbour_mean(frames, radius=1)[:, 0, 0, 0]
+    torch.testing.assert_close(mean, torch.tensor([1.0, 1.0, 2.0, 3.0, 3.0]))  # ends: the one neighbour there is
+    mean2 = neighbour_mean(frames, radius=2)[:, 0, 0, 0]
+    torch.testing.assert_close(mean2, torch.tensor([1.5, 5 / 3, 2.0, 7 / 3, 2.5]))
+    with pytest.raises(ValueError, match="radius"):
+        neighbour_mean(frames, radius=0)
+
+
+def test_consistency_step_restores_what_the_estimate_misses():
+    blurred, sharp, kernel = static_cine(frames=1, noise=0.0)
+    # an exact estimate explains the frame: nothing is added
+    torch.testing.assert_close(consistency_step(apply_kernel(sharp, kernel), sharp, kernel), sharp, atol=1e-4, rtol=0)
+    # a blurred estimate gets the missing detail back from a noise-free frame
+    corrected = consistency_step(blurred, blurred, kernel, balance=1e-3)
+    assert float(psnr(corrected.clamp(0, 1), sharp, 1.0)) > float(psnr(blurred, sharp, 1.0)) + 3.0
+    with pytest.raises(ValueError, match="balance"):
+        consistency_step(blurred, blurred, kernel, balance=0.0)
+    with pytest.raises(ValueError, match="match"):
+        consistency_step(blurred, blurred[..., :32], kernel)
+
+
+def test_temporal_deblurring_beats_single_frames_on_a_still_noisy_cine():
+    blurred, sharp, kernel = static_cine(frames=7, noise=0.02)
+    net = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4).eval()  # untrained: the identity
+    anatomy = temporal_anatomy(blurred, net, radius=2, progress=False)
+    assert anatomy.shape == blurred.shape
+    # the blend averages the neighbours' noise away where the frames agree (a still scene: everywhere)
+    assert float((anatomy - apply_kernel(sharp, kernel)).std()) < 0.6 * float(
+        (blurred - apply_kernel(sharp, kernel)).std()
+    )
+    restored = temporal_deblur_cine(blurred, net, kernel, radius=2, balance=0.3, progress=False)
+    assert restored.shape == blurred.shape and 0.0 <= float(restored.min()) and float(restored.max()) <= 1.0
+    p_single = float(psnr(blurred, sharp, 1.0).mean())
+    p_temporal = float(psnr(restored, sharp, 1.0).mean())
+    assert p_temporal > p_single + 2.0
+
+
+def test_changing_content_keeps_the_frame_own_values():
+    blurred, _, kernel = static_cine(frames=9, noise=0.01)
+    blurred[4, :, 24:40, 24:40] += 0.3  # a vessel filling in the middle frame only
+    net = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4).eval()
+    anatomy = temporal_anatomy(blurred, net, radius=2, progress=False)
+    square = (4, 0, slice(28, 36), slice(28, 36))
+    assert float((anatomy[square] - blurred[square]).abs().mean()) < 0.03  # the neighbours differ there by 0.3
+    outside = (4, 0, slice(0, 16), slice(0, 64))
+    assert float((anatomy[outside] - blurred[outside]).abs().mean()) > 0.003  # elsewhere the noise is averaged
+
+
+def test_invalid_inputs():
+    net = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4).eval()
+    with pytest.raises(ValueError, match="at least 3 frames"):
+        temporal_deblur_cine(torch.rand(2, 1, 16, 16), net, gaussian_kernel(), progress=False)
+    with pytest.raises(ValueError, match=r"\(T, 1, H, W\)"):
+        temporal_anatomy(torch.rand(4, 2, 16, 16), net)
+    with pytest.raises(ValueError, match="balance"):
+        temporal_deblur_cine(torch.rand(4, 1, 16, 16), net, gaussian_kernel(), balance=float("nan"))
