@@ -184,6 +184,12 @@ class AngioCLI:
         batch_size: int = 1,
         device: str | None = None,
         self_ensemble: int = 1,
+        temporal: int = 0,
+        focal_spot: float | None = None,
+        sod: float | None = None,
+        sid: float | None = None,
+        pixel_spacing: float | None = None,
+        balance: float = 0.1,
     ) -> None:
         """Restore the sharpness of large-focal-spot frames of INPUT and write them to OUTPUT (same order, bit depth).
 
@@ -196,24 +202,38 @@ class AngioCLI:
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
             self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8; that many times
                 slower).
+            temporal: use this many neighbouring frames on each side (a cine of at least 3 frames): each frame is
+                blended with its neighbours where they agree before the network, then what of the frame the result
+                does not explain is deconvolved with the focal-spot kernel and put back
+                (:mod:`monai_angio.inferers.temporal_deblur`); 0 (default) deblurs each frame alone.
+            focal_spot, sod, sid, pixel_spacing: the kernel's geometry for ``temporal`` (focal-spot size,
+                source-object and source-detector distances, detector pixel spacing, mm); by default from the DICOM
+                header (FocalSpots, DistanceSourceToPatient, DistanceSourceToDetector, ImagerPixelSpacing).
+            balance: regularisation of the deconvolution step of ``temporal``.
         """
         from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
+        from monai_angio.inferers.temporal_deblur import geometry_kernel, temporal_deblur_cine
 
+        if isinstance(temporal, bool) or not isinstance(temporal, int) or temporal < 0:
+            raise ValueError(f"--temporal must be an integer >= 0 (neighbours on each side), got {temporal!r}.")
+        frames, meta = load_cine(input, min_frames=3 if temporal else 1)
+        kernel = None
+        if temporal:
+            kernel, geometry = geometry_kernel(meta, focal_spot, sod, sid, pixel_spacing)
         network, offset = load_deblur_network(bundle, device)
-        frames, meta = load_cine(input, min_frames=1)
-        restored = deblur_cine(
-            frames,
-            network,
-            tile_size=tile_size,
-            batch_size=batch_size,
-            input_offset=offset,
-            self_ensemble=self_ensemble,
-        )
+        kw = {"tile_size": tile_size, "batch_size": batch_size, "input_offset": offset, "self_ensemble": self_ensemble}
+        if kernel is not None:
+            restored = temporal_deblur_cine(frames, network, kernel, radius=temporal, balance=balance, **kw)
+        else:
+            restored = deblur_cine(frames, network, **kw)
+        label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
+        if kernel is not None:
+            label += f"; temporal +-{temporal} frames, focal spot {geometry['focal_spot_mm']:g} mm kernel"
         written = save_cine(
             output,
             restored.cpu(),
             meta["bits_stored"],
-            method=_method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble}),
+            method=label,
             frame_time_ms=meta.get("frame_time_ms"),
             reference=_dicom_reference(input, meta),
         )

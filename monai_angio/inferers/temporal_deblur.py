@@ -21,6 +21,8 @@ spacing; :meth:`monai_angio.phantoms.FocalSpotBlur.kernel`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,9 +31,9 @@ from torch import nn
 from monai_angio.baselines.deconvolution import wiener_deconvolution
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
 from monai_angio.inferers.deblur import deblur_cine
-from monai_angio.phantoms.focal_spot import apply_kernel
+from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel
 
-__all__ = ["consistency_step", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
+__all__ = ["consistency_step", "geometry_kernel", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
 
 
 def neighbour_mean(frames: torch.Tensor, radius: int) -> torch.Tensor:
@@ -130,3 +132,54 @@ def temporal_anatomy(
     # the 1-frame pads let blend_anchors, which blends interior frames, blend every frame of the cine
     blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, estimate_noise_variance(x), local_sigma)
     return deblur_cine(blended[1:-1], network, **deblur_kwargs).to(x)
+
+
+def geometry_kernel(
+    meta: Mapping[str, Any] | None = None,
+    focal_spot_mm: float | None = None,
+    sod_mm: float | None = None,
+    sid_mm: float | None = None,
+    pixel_spacing_mm: float | None = None,
+    profile: str = "gaussian",
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The focal-spot blur kernel of an acquisition, from explicit values or the DICOM header's X-ray geometry.
+
+    Explicit values win; missing ones come from ``meta`` (as :func:`monai_angio.io.load_sequence` returns it for a
+    DICOM file): the largest of FocalSpots (0018,1190), DistanceSourceToPatient (0018,1111) as the source-object
+    distance, DistanceSourceToDetector (0018,1110) and ImagerPixelSpacing (0018,1164, the detector-plane spacing).
+
+    Args:
+        meta: a reader's meta dict, or ``None``.
+        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: explicit geometry (mm).
+        profile: focal-spot intensity profile, ``"gaussian"`` or ``"line_focus"``.
+
+    Returns:
+        the ``(k, k)`` kernel in detector pixels and the geometry used.
+
+    Raises:
+        ValueError: naming every value that is neither given nor in the header.
+    """
+    meta = meta or {}
+    spots = meta.get("focal_spots_mm") or []
+    spacing = meta.get("imager_pixel_spacing") or []
+    geometry = {
+        "focal_spot_mm": focal_spot_mm if focal_spot_mm is not None else (max(spots) if spots else None),
+        "sod_mm": sod_mm if sod_mm is not None else meta.get("distance_source_to_patient_mm"),
+        "sid_mm": sid_mm if sid_mm is not None else meta.get("distance_source_to_detector_mm"),
+        "pixel_spacing_mm": pixel_spacing_mm if pixel_spacing_mm is not None else (min(spacing) if spacing else None),
+    }
+    missing = [k for k, v in geometry.items() if v is None]
+    if missing:
+        raise ValueError(
+            f"the focal-spot kernel needs {', '.join(missing)}: give them (e.g. --focal-spot 0.6 --sod 750 --sid 1100 "
+            "--pixel-spacing 0.154) or use a DICOM file with FocalSpots, DistanceSourceToPatient, "
+            "DistanceSourceToDetector and ImagerPixelSpacing."
+        )
+    blur = FocalSpotBlur(
+        focal_spot_mm=float(geometry["focal_spot_mm"]),
+        profile=profile,
+        sod_mm=float(geometry["sod_mm"]),
+        sid_mm=float(geometry["sid_mm"]),
+        pixel_spacing_mm=float(geometry["pixel_spacing_mm"]),
+    )
+    return blur.kernel(), {k: float(v) for k, v in geometry.items()}

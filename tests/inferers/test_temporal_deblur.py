@@ -89,3 +89,23 @@ def test_invalid_inputs():
         temporal_anatomy(torch.rand(4, 2, 16, 16), net)
     with pytest.raises(ValueError, match="balance"):
         temporal_deblur_cine(torch.rand(4, 1, 16, 16), net, gaussian_kernel(), balance=float("nan"))
+
+
+def test_geometry_kernel_from_header_and_overrides():
+    from monai_angio.inferers.temporal_deblur import geometry_kernel
+    from monai_angio.phantoms import FocalSpotBlur
+
+    meta = {
+        "focal_spots_mm": [0.3, 0.9],
+        "distance_source_to_patient_mm": 700.0,
+        "distance_source_to_detector_mm": 1050.0,
+        "imager_pixel_spacing": (0.2, 0.2),
+    }
+    kernel, geometry = geometry_kernel(meta)
+    assert geometry == {"focal_spot_mm": 0.9, "sod_mm": 700.0, "sid_mm": 1050.0, "pixel_spacing_mm": 0.2}
+    expected = FocalSpotBlur(focal_spot_mm=0.9, sod_mm=700.0, sid_mm=1050.0, pixel_spacing_mm=0.2).kernel()
+    np.testing.assert_allclose(kernel, expected)
+    wider, g2 = geometry_kernel(meta, focal_spot_mm=1.2, pixel_spacing_mm=0.1)
+    assert g2["focal_spot_mm"] == 1.2 and g2["sod_mm"] == 700.0 and wider.shape[0] > kernel.shape[0]
+    with pytest.raises(ValueError, match="needs sod_mm, sid_mm"):
+        geometry_kernel({"focal_spots_mm": [0.6], "imager_pixel_spacing": (0.15, 0.15)})
