@@ -53,7 +53,7 @@ MOTION = "+motion"  # suffix of the rows with global motion compensation (global
 
 
 def _is_ours(method: str) -> bool:
-    return method.removesuffix(ANCHORS) in (OURS, ADAPTED, ENSEMBLE)
+    return method.removesuffix(ANCHORS).removesuffix(MOTION) in (OURS, ADAPTED, ENSEMBLE)
 
 
 def _best_baseline(methods: dict, anchors: bool) -> str:

@@ -105,8 +105,8 @@ class SequenceInterpolator:
             motion between them is fitted to their DIS optical flow and removed by warping both to the half-way
             geometry; the synthesized frames are warped back to their times
             (:mod:`~monai_angio.networks.global_motion`). Pairs that move less than 1 pixel at the frame's corners
-            are left as they are. For camera or patient motion a network was not trained for; about 50 ms per pair
-            at 512² on CPU.
+            are left as they are. For camera or patient motion a network was not trained for; about 90 ms per pair
+            at 512² on one CPU thread (``scripts/bench_global_motion.py``).
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
