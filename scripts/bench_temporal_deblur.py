@@ -16,7 +16,7 @@ the baselines' parameters of ``bench_deblur.py``. PSNR/SSIM (data range 1) again
 frames.
 
 Writes ``deblur_temporal.json`` and ``deblur_temporal.md`` into ``--out`` (default ``docs/bench``). Usage:
-    python scripts/bench_temporal_deblur.py [--threads 2] [--radius 2] [--photons 20000]
+    python scripts/bench_temporal_deblur.py [--threads 2] [--radius 2] [--photons 20000] [--tile-size 0]
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--spots", type=float, nargs="+", default=[0.6, 0.9, 1.2])
     ap.add_argument("--spacing", type=float, default=0.154)
     ap.add_argument("--photons", type=float, default=2.0e4, help="0 = no added noise")
+    ap.add_argument("--tile-size", type=int, default=0, help="network tiles (0: whole frames, faster on CPU)")
     ap.add_argument("--out", type=Path, default=bd.REPO / "docs" / "bench")
     args = ap.parse_args()
     if not bd.DSA.is_dir():
@@ -72,7 +73,7 @@ def main() -> None:
     test = load_frames(bd.DSA, part="test")
     train = load_frames(bd.DSA, part="train")
     tune = train[20:28]
-    kw = {"tile_size": 512, "progress": False, "input_offset": bd.INPUT_OFFSET}
+    kw = {"tile_size": args.tile_size or None, "progress": False, "input_offset": bd.INPUT_OFFSET}
     rows = []
     for spot in args.spots:
         t0 = time.time()
