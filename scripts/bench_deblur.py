@@ -101,6 +101,12 @@ def restore(method: str, x: torch.Tensor, kernel: np.ndarray, params: dict[str, 
     return deblur_cine(x, net, tile_size=512, progress=False, input_offset=INPUT_OFFSET)
 
 
+def progress_line(prefix: str, row: dict[str, Any], methods: tuple[str, ...], seconds: float) -> str:
+    """One line of PSNR/SSIM per method of a result row, for the console."""
+    scores = "  ".join(f"{m} {row[f'{m}_psnr_mean']:.2f}/{row[f'{m}_ssim_mean']:.4f}" for m in methods)
+    return f"{prefix}: {scores}  ({seconds:.0f} s)"
+
+
 def evaluate_set(
     name: str,
     test: list[np.ndarray],
@@ -147,12 +153,7 @@ def evaluate_set(
         row["rdn_gain_db"] = row["rdn_psnr_mean"] - row["blurred_psnr_mean"]
         row["rdn_minus_rl_db"] = row["rdn_psnr_mean"] - row["richardson_lucy_psnr_mean"]
         rows.append(row)
-        print(
-            f"{name} {spacing} mm/px f={spot} mm: "
-            + "  ".join(f"{m} {row[f'{m}_psnr_mean']:.2f}/{row[f'{m}_ssim_mean']:.4f}" for m in METHODS)
-            + f"  ({time.time() - t0:.0f} s)",
-            flush=True,
-        )
+        print(progress_line(f"{name} {spacing} mm/px f={spot} mm", row, METHODS, time.time() - t0), flush=True)
     return rows
 
 

@@ -98,12 +98,7 @@ def main() -> None:
         row["rdn_gain_db"] = row["rdn_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_gain_db"] = row["rdn_temporal_psnr_mean"] - row["blurred_psnr_mean"]
         rows.append(row)
-        print(
-            f"f={spot} mm (balance {balance}): "
-            + "  ".join(f"{m} {row[f'{m}_psnr_mean']:.2f}/{row[f'{m}_ssim_mean']:.4f}" for m in METHODS)
-            + f"  ({time.time() - t0:.0f} s)",
-            flush=True,
-        )
+        print(bd.progress_line(f"f={spot} mm (balance {balance})", row, METHODS, time.time() - t0), flush=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     result = {"date": date, "threads": args.threads, "radius": args.radius, "spacing_mm": args.spacing,
               "photons": photons, "geometry": bd.GEOMETRY, "rows": rows}  # fmt: skip
