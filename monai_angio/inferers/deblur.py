@@ -179,6 +179,12 @@ class CineDeblurInferer(Inferer):
         progress: show a progress bar over the frames of a cine.
         input_offset: intensity normalisation of the network's input (see :class:`OffsetInferer`).
         self_ensemble: flips/rotations averaged per frame (1, 2, 4 or 8; see :func:`deblur_frames`).
+        temporal_radius: for cines, deblur each frame with this many neighbours on each side and the focal-spot
+            kernel (:func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`); 0 (default): frame by frame.
+        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: the kernel's geometry for ``temporal_radius``; ``None``
+            takes it from the input's meta (the DICOM X-ray geometry,
+            :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`).
+        balance: regularisation of the data-consistency step of ``temporal_radius``.
     """
 
     def __init__(
@@ -189,6 +195,12 @@ class CineDeblurInferer(Inferer):
         progress: bool = False,
         input_offset: float = 0.0,
         self_ensemble: int = 1,
+        temporal_radius: int = 0,
+        focal_spot_mm: float | None = None,
+        sod_mm: float | None = None,
+        sid_mm: float | None = None,
+        pixel_spacing_mm: float | None = None,
+        balance: float = 0.1,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
@@ -197,6 +209,12 @@ class CineDeblurInferer(Inferer):
         self.input_offset = float(input_offset)
         check_ensemble_order(self_ensemble, "self_ensemble")
         self.self_ensemble = int(self_ensemble)
+        if isinstance(temporal_radius, bool) or not isinstance(temporal_radius, int) or temporal_radius < 0:
+            raise ValueError(f"temporal_radius must be an integer >= 0, got {temporal_radius!r}.")
+        self.temporal_radius = temporal_radius
+        self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
+        self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
+        self.balance = float(balance)
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
@@ -208,6 +226,8 @@ class CineDeblurInferer(Inferer):
         if x.ndim != 5:
             raise ValueError(f"CineDeblurInferer: expected (B, C, H, W) or (B, C, T, H, W), got {tuple(x.shape)}.")
         b, c, t, h, w = x.shape
+        if self.temporal_radius:
+            return self._temporal(inputs, network)
         frames = x.permute(0, 2, 1, 3, 4).reshape(b * t * c, 1, h, w)
         out = deblur_cine(
             frames,
@@ -221,6 +241,36 @@ class CineDeblurInferer(Inferer):
             self_ensemble=self.self_ensemble,
         )
         return out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous()
+
+    def _temporal(self, inputs: torch.Tensor, network: nn.Module) -> torch.Tensor:
+        """Cines ``(B, 1, T, H, W)`` deblurred with their neighbours and each cine's focal-spot kernel."""
+        from monai_angio.inferers.temporal_deblur import geometry_kernel, temporal_deblur_cine
+
+        x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
+        if x.shape[1] != 1:
+            raise ValueError(f"CineDeblurInferer: temporal deblurring takes one channel, got {x.shape[1]}.")
+        meta = inputs.meta if isinstance(inputs, MetaTensor) else {}
+        out = []
+        for i in range(x.shape[0]):
+            item_meta = {k: (v[i] if isinstance(v, (list, tuple, torch.Tensor)) and len(v) == x.shape[0] else v)
+                         for k, v in meta.items()}  # fmt: skip
+            kernel, _ = geometry_kernel(item_meta, **self.geometry)
+            out.append(
+                temporal_deblur_cine(
+                    x[i].transpose(0, 1),  # (T, 1, H, W)
+                    kernel=kernel,
+                    network=network,
+                    radius=self.temporal_radius,
+                    balance=self.balance,
+                    tile_size=self.tile_size,
+                    batch_size=self.batch_size,
+                    progress=self.progress,
+                    overlap=self.overlap,
+                    input_offset=self.input_offset,
+                    self_ensemble=self.self_ensemble,
+                ).transpose(0, 1)
+            )
+        return torch.stack(out)
 
 
 class OffsetInferer(Inferer):

@@ -134,6 +134,24 @@ def temporal_anatomy(
     return deblur_cine(blended[1:-1], network, **deblur_kwargs).to(x)
 
 
+_META_KEYS = {
+    "focal_spot_mm": "focal_spot_mm",
+    "sod_mm": "distance_source_to_patient_mm",
+    "sid_mm": "distance_source_to_detector_mm",
+    "pixel_spacing_mm": "imager_pixel_spacing_mm",
+}
+
+
+def _scalar(value: Any) -> float | None:
+    """A meta value as a float: plain, or the first element of a collated batch (tensor/list); ``None`` if absent."""
+    if value is None:
+        return None
+    if isinstance(value, (torch.Tensor, np.ndarray, list, tuple)):
+        flat = torch.as_tensor(value).flatten()
+        return float(flat[0]) if flat.numel() else None
+    return float(value)
+
+
 def geometry_kernel(
     meta: Mapping[str, Any] | None = None,
     focal_spot_mm: float | None = None,
@@ -145,8 +163,9 @@ def geometry_kernel(
     """The focal-spot blur kernel of an acquisition, from explicit values or the DICOM header's X-ray geometry.
 
     Explicit values win; missing ones come from ``meta`` (as :func:`monai_angio.io.load_sequence` returns it for a
-    DICOM file): the largest of FocalSpots (0018,1190), DistanceSourceToPatient (0018,1111) as the source-object
-    distance, DistanceSourceToDetector (0018,1110) and ImagerPixelSpacing (0018,1164, the detector-plane spacing).
+    DICOM file, also after batch collation): ``focal_spot_mm`` (the largest of FocalSpots, 0018,1190),
+    ``distance_source_to_patient_mm`` (0018,1111) as the source-object distance, ``distance_source_to_detector_mm``
+    (0018,1110) and ``imager_pixel_spacing_mm`` (the finer of ImagerPixelSpacing, 0018,1164, the detector plane).
 
     Args:
         meta: a reader's meta dict, or ``None``.
@@ -160,19 +179,14 @@ def geometry_kernel(
         ValueError: naming every value that is neither given nor in the header.
     """
     meta = meta or {}
-    spots = meta.get("focal_spots_mm") or []
-    spacing = meta.get("imager_pixel_spacing") or []
-    geometry = {
-        "focal_spot_mm": focal_spot_mm if focal_spot_mm is not None else (max(spots) if spots else None),
-        "sod_mm": sod_mm if sod_mm is not None else meta.get("distance_source_to_patient_mm"),
-        "sid_mm": sid_mm if sid_mm is not None else meta.get("distance_source_to_detector_mm"),
-        "pixel_spacing_mm": pixel_spacing_mm if pixel_spacing_mm is not None else (min(spacing) if spacing else None),
-    }
+    given = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm, "pixel_spacing_mm": pixel_spacing_mm}
+    geometry = {k: v if v is not None else _scalar(meta.get(_META_KEYS[k])) for k, v in given.items()}
     missing = [k for k, v in geometry.items() if v is None]
     if missing:
         raise ValueError(
-            f"the focal-spot kernel needs {', '.join(missing)}: give them (e.g. --focal-spot 0.6 --sod 750 --sid 1100 "
-            "--pixel-spacing 0.154) or use a DICOM file with FocalSpots, DistanceSourceToPatient, "
+            f"the focal-spot kernel needs {', '.join(missing)}: give them (monai-angio deblur --focal-spot 0.6 "
+            "--sod 750 --sid 1100 --pixel-spacing 0.154; in the bundle focal_spot_mm, sod_mm, sid_mm, "
+            "pixel_spacing_mm) or use a DICOM file with FocalSpots, DistanceSourceToPatient, "
             "DistanceSourceToDetector and ImagerPixelSpacing."
         )
     blur = FocalSpotBlur(

@@ -295,11 +295,12 @@ def dicom_header_meta(ds: Dataset, filename: str | os.PathLike) -> dict[str, Any
         rows=int(ds.get("Rows") or 0) or None,
         columns=int(ds.get("Columns") or 0) or None,
         samples_per_pixel=int(ds.get("SamplesPerPixel") or 1),
-        # X-ray geometry (focal-spot blur model of the deblurring bundle); None when absent
-        focal_spots_mm=_float_list(ds.get("FocalSpots")) or None,
+        # X-ray geometry (focal-spot blur model of the deblurring bundle), scalars so that they survive collation;
+        # None when absent: the largest nominal focal spot and the finer detector-plane spacing
+        focal_spot_mm=max(_float_list(ds.get("FocalSpots")) or [0.0]) or None,
         distance_source_to_patient_mm=_positive_float(ds.get("DistanceSourceToPatient")),
         distance_source_to_detector_mm=_positive_float(ds.get("DistanceSourceToDetector")),
-        imager_pixel_spacing=tuple(_float_list(ds.get("ImagerPixelSpacing")) or ()) or None,
+        imager_pixel_spacing_mm=min(_float_list(ds.get("ImagerPixelSpacing")) or [0.0]) or None,
     )
     return meta
 

@@ -96,10 +96,10 @@ def test_geometry_kernel_from_header_and_overrides():
     from monai_angio.phantoms import FocalSpotBlur
 
     meta = {
-        "focal_spots_mm": [0.3, 0.9],
-        "distance_source_to_patient_mm": 700.0,
+        "focal_spot_mm": 0.9,
+        "distance_source_to_patient_mm": torch.tensor([700.0]),  # collated into a batch
         "distance_source_to_detector_mm": 1050.0,
-        "imager_pixel_spacing": (0.2, 0.2),
+        "imager_pixel_spacing_mm": 0.2,
     }
     kernel, geometry = geometry_kernel(meta)
     assert geometry == {"focal_spot_mm": 0.9, "sod_mm": 700.0, "sid_mm": 1050.0, "pixel_spacing_mm": 0.2}
@@ -108,4 +108,4 @@ def test_geometry_kernel_from_header_and_overrides():
     wider, g2 = geometry_kernel(meta, focal_spot_mm=1.2, pixel_spacing_mm=0.1)
     assert g2["focal_spot_mm"] == 1.2 and g2["sod_mm"] == 700.0 and wider.shape[0] > kernel.shape[0]
     with pytest.raises(ValueError, match="needs sod_mm, sid_mm"):
-        geometry_kernel({"focal_spots_mm": [0.6], "imager_pixel_spacing": (0.15, 0.15)})
+        geometry_kernel({"focal_spot_mm": 0.6, "imager_pixel_spacing_mm": 0.15})
