@@ -190,6 +190,7 @@ class AngioCLI:
         sid: float | None = None,
         pixel_spacing: float | None = None,
         balance: float = 0.1,
+        global_motion: str | None = None,
     ) -> None:
         """Restore the sharpness of large-focal-spot frames of INPUT and write them to OUTPUT (same order, bit depth).
 
@@ -210,6 +211,8 @@ class AngioCLI:
                 source-object and source-detector distances, detector pixel spacing, mm); by default from the DICOM
                 header (FocalSpots, DistanceSourceToPatient, DistanceSourceToDetector, ImagerPixelSpacing).
             balance: regularisation of the deconvolution step of ``temporal``.
+            global_motion: with ``temporal``, resample the neighbours to each frame's geometry first (``similarity``,
+                ``translation`` or ``affine``), for camera or patient motion.
         """
         from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
         from monai_angio.inferers.temporal_deblur import geometry_kernel, temporal_deblur_cine
@@ -223,12 +226,15 @@ class AngioCLI:
         network, offset = load_deblur_network(bundle, device)
         kw = {"tile_size": tile_size, "batch_size": batch_size, "input_offset": offset, "self_ensemble": self_ensemble}
         if kernel is not None:
-            restored = temporal_deblur_cine(frames, network, kernel, radius=temporal, balance=balance, **kw)
+            restored = temporal_deblur_cine(
+                frames, network, kernel, radius=temporal, balance=balance, global_motion=global_motion, **kw
+            )
         else:
             restored = deblur_cine(frames, network, **kw)
         label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
         if kernel is not None:
             label += f"; temporal +-{temporal} frames, focal spot {geometry['focal_spot_mm']:g} mm kernel"
+            label += f", global motion {global_motion}" if global_motion else ""
         written = save_cine(
             output,
             restored.cpu(),

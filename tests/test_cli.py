@@ -270,6 +270,11 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
         err[name] = np.abs(restored.pixel_array / 4095 - sharp[:, 0].numpy()).mean()
     assert "temporal +-2 frames, focal spot 1.2 mm kernel" in restored.DerivationDescription
     assert err["temporal"] < 0.8 * err["single"]
+    moved = tmp_path / "moved.dcm"  # a still cine: the global motion step changes (almost) nothing
+    main(["deblur", str(src), str(moved), "--temporal", "2", "--global-motion", "similarity"])
+    ds_moved = pydicom.dcmread(moved)
+    assert "global motion similarity" in ds_moved.DerivationDescription
+    assert np.abs(ds_moved.pixel_array.astype(float) - restored.pixel_array).mean() < 2.0
     # without the geometry in the header it must be given, and a cine is needed
     plain = tmp_path / "plain.dcm"
     save_cine(plain, blurred, 12, method="blurred texture")

@@ -185,6 +185,8 @@ class CineDeblurInferer(Inferer):
             takes it from the input's meta (the DICOM X-ray geometry,
             :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`).
         balance: regularisation of the data-consistency step of ``temporal_radius``.
+        global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
+            resampled to each frame's geometry first.
     """
 
     def __init__(
@@ -201,6 +203,7 @@ class CineDeblurInferer(Inferer):
         sid_mm: float | None = None,
         pixel_spacing_mm: float | None = None,
         balance: float = 0.1,
+        global_motion: str | None = None,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
@@ -215,6 +218,11 @@ class CineDeblurInferer(Inferer):
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
         self.balance = float(balance)
+        from monai_angio.networks.global_motion import MOTION_MODELS
+
+        if global_motion is not None and global_motion not in MOTION_MODELS:
+            raise ValueError(f"global_motion must be None or one of {MOTION_MODELS}, got {global_motion!r}.")
+        self.global_motion = global_motion
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
@@ -262,6 +270,7 @@ class CineDeblurInferer(Inferer):
                     network=network,
                     radius=self.temporal_radius,
                     balance=self.balance,
+                    global_motion=self.global_motion,
                     tile_size=self.tile_size,
                     batch_size=self.batch_size,
                     progress=self.progress,

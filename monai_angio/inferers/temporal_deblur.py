@@ -31,27 +31,51 @@ from torch import nn
 from monai_angio.baselines.deconvolution import wiener_deconvolution
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
 from monai_angio.inferers.deblur import deblur_cine
+from monai_angio.networks.global_motion import estimate_global_motion, warp_global
 from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel
 
 __all__ = ["consistency_step", "geometry_kernel", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
 
 
-def neighbour_mean(frames: torch.Tensor, radius: int) -> torch.Tensor:
-    """``(T, C, H, W)`` mean of the frames within ``radius`` of each frame, the frame itself left out.
+def neighbour_mean(
+    frames: torch.Tensor, radius: int, global_motion: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean of the frames within ``radius`` of each frame (the frame itself left out), optionally motion-aligned.
 
-    At the ends of the cine only the neighbours that exist are averaged (at least one: ``T >= 2``).
+    At the ends of the cine only the neighbours that exist are averaged (at least one: ``T >= 2``). With
+    ``global_motion`` (a model of :func:`~monai_angio.networks.estimate_global_motion`, e.g. ``"similarity"``) every
+    neighbour is first resampled to the frame's geometry, so that a camera or patient motion does not blur the mean.
+
+    Args:
+        frames: ``(T, C, H, W)``.
+        radius: neighbours on each side, ``>= 1``.
+        global_motion: ``None`` or a motion model.
+
+    Returns:
+        ``(mean, midpoint)``: the ``(T, C, H, W)`` neighbour means and the ``(T - 2, C, H, W)`` means of the two
+        immediate neighbours of the interior frames (the prediction :func:`estimate_noise_variance` expects).
     """
     if isinstance(radius, bool) or not isinstance(radius, int) or radius < 1:
         raise ValueError(f"radius must be an integer >= 1, got {radius!r}.")
     t = frames.shape[0]
     if t < 2:
         raise ValueError(f"neighbour_mean needs at least 2 frames, got {t}.")
-    csum = torch.cat([torch.zeros_like(frames[:1]), frames.cumsum(0)])
-    out = torch.empty_like(frames)
+    mean = torch.empty_like(frames)
+    midpoint = torch.empty_like(frames[1:-1])
     for c in range(t):
-        lo, hi = max(0, c - radius), min(t, c + radius + 1)
-        out[c] = (csum[hi] - csum[lo] - frames[c]) / (hi - lo - 1)
-    return out
+        total, count = torch.zeros_like(frames[c]), 0
+        for j in range(max(0, c - radius), min(t, c + radius + 1)):
+            if j == c:
+                continue
+            neighbour = frames[j : j + 1]
+            if global_motion is not None:  # the content at p in frame c is at T p in frame j
+                transform = estimate_global_motion(frames[c : c + 1], neighbour, global_motion)
+                neighbour = warp_global(neighbour, transform)
+            total, count = total + neighbour[0], count + 1
+            if 0 < c < t - 1 and abs(j - c) == 1:
+                midpoint[c - 1] = neighbour[0] if j < c else 0.5 * (midpoint[c - 1] + neighbour[0])
+        mean[c] = total / count
+    return mean, midpoint
 
 
 def consistency_step(
@@ -83,6 +107,7 @@ def temporal_deblur_cine(
     radius: int = 2,
     balance: float = 0.1,
     local_sigma: float | None = 4.0,
+    global_motion: str | None = None,
     **deblur_kwargs,
 ) -> torch.Tensor:
     """Deblur every frame of a cine with its neighbours and the known kernel (see the module docstring).
@@ -95,6 +120,7 @@ def temporal_deblur_cine(
         balance: Laplacian regularisation of the data-consistency Wiener filter (``> 0``; smaller puts back more
             of the frame's own detail and noise).
         local_sigma: width (pixels) of the local weights of the blend (``None``: one weight per frame).
+        global_motion: ``None`` or a motion model: neighbours resampled to each frame's geometry first.
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine` (``tile_size``, ``batch_size``,
             ``input_offset``, ``progress``, ``self_ensemble``, ...).
 
@@ -104,12 +130,17 @@ def temporal_deblur_cine(
     if not (math.isfinite(balance) and balance > 0):  # checked before the network runs
         raise ValueError(f"temporal_deblur_cine: balance must be a finite number > 0, got {balance!r}.")
     x = frames.to(torch.float32)
-    anatomy = temporal_anatomy(x, network, radius, local_sigma, **deblur_kwargs)
+    anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, **deblur_kwargs)
     return consistency_step(x, anatomy, kernel, balance).clamp_(0.0, 1.0)
 
 
 def temporal_anatomy(
-    frames: torch.Tensor, network: nn.Module, radius: int = 2, local_sigma: float | None = 4.0, **deblur_kwargs
+    frames: torch.Tensor,
+    network: nn.Module,
+    radius: int = 2,
+    local_sigma: float | None = 4.0,
+    global_motion: str | None = None,
+    **deblur_kwargs,
 ) -> torch.Tensor:
     """Steps 1-2 of the module docstring: the network on each frame blended with its neighbours.
 
@@ -118,6 +149,8 @@ def temporal_anatomy(
         network: the deblurring network.
         radius: neighbours on each side averaged.
         local_sigma: width (pixels) of the local blend weights (``None``: one weight per frame).
+        global_motion: ``None`` or a motion model (``"similarity"``, ...): neighbours are resampled to each frame's
+            geometry first (:func:`neighbour_mean`), for camera or patient motion.
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine`.
 
     Returns:
@@ -128,9 +161,10 @@ def temporal_anatomy(
     if frames.shape[0] < 3:
         raise ValueError(f"temporal deblurring needs a cine of at least 3 frames (neighbours), got {frames.shape[0]}.")
     x = frames.to(torch.float32)
-    predicted = neighbour_mean(x, radius)
+    predicted, midpoint = neighbour_mean(x, radius, global_motion)
+    noise_var = estimate_noise_variance(x, midpoint)
     # the 1-frame pads let blend_anchors, which blends interior frames, blend every frame of the cine
-    blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, estimate_noise_variance(x), local_sigma)
+    blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, noise_var, local_sigma)
     return deblur_cine(blended[1:-1], network, **deblur_kwargs).to(x)
 
 

@@ -222,3 +222,12 @@ def test_self_ensemble_bad_values(bad):
         deblur_cine(_cine(), _Pointwise(), progress=False, self_ensemble=bad)
     with pytest.raises(ValueError, match="self_ensemble"):
         CineDeblurInferer(self_ensemble=bad)
+
+
+def test_cine_inferer_rejects_an_unknown_motion_model():
+    from monai_angio.inferers.deblur import CineDeblurInferer
+
+    with pytest.raises(ValueError, match="global_motion"):
+        CineDeblurInferer(temporal_radius=1, global_motion="rigid")
+    with pytest.raises(ValueError, match="temporal_radius"):
+        CineDeblurInferer(temporal_radius=-1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from moving_texture import texture
+from moving_texture import moving_texture, texture
 
 from monai_angio.inferers.temporal_deblur import (
     consistency_step,
@@ -33,9 +33,11 @@ def static_cine(frames: int = 7, noise: float = 0.01, seed: int = 0) -> tuple[to
 
 def test_neighbour_mean_leaves_the_frame_out():
     frames = torch.arange(5, dtype=torch.float32).view(5, 1, 1, 1).expand(5, 1, 2, 2)
-    mean = neighbour_mean(frames, radius=1)[:, 0, 0, 0]
+    mean, midpoint = neighbour_mean(frames, radius=1)
+    torch.testing.assert_close(midpoint, 0.5 * (frames[:-2] + frames[2:]))
+    mean = mean[:, 0, 0, 0]
     torch.testing.assert_close(mean, torch.tensor([1.0, 1.0, 2.0, 3.0, 3.0]))  # ends: the one neighbour there is
-    mean2 = neighbour_mean(frames, radius=2)[:, 0, 0, 0]
+    mean2 = neighbour_mean(frames, radius=2)[0][:, 0, 0, 0]
     torch.testing.assert_close(mean2, torch.tensor([1.5, 5 / 3, 2.0, 7 / 3, 2.5]))
     with pytest.raises(ValueError, match="radius"):
         neighbour_mean(frames, radius=0)
@@ -109,3 +111,21 @@ def test_geometry_kernel_from_header_and_overrides():
     assert g2["focal_spot_mm"] == 1.2 and g2["sod_mm"] == 700.0 and wider.shape[0] > kernel.shape[0]
     with pytest.raises(ValueError, match="needs sod_mm, sid_mm"):
         geometry_kernel({"focal_spot_mm": 0.6, "imager_pixel_spacing_mm": 0.15})
+
+
+def test_global_motion_aligns_the_neighbours():
+    sharp = moving_texture(5, deg=1.0, px=4.0, size=96, seed=2)
+    inner = (slice(None), slice(None), slice(16, -16), slice(16, -16))
+    plain, _ = neighbour_mean(sharp, radius=2)
+    aligned, _ = neighbour_mean(sharp, radius=2, global_motion="similarity")
+    assert float((aligned - sharp)[inner].abs().mean()) < 0.2 * float((plain - sharp)[inner].abs().mean())
+    kernel = gaussian_kernel()
+    g = torch.Generator().manual_seed(3)
+    blurred = (apply_kernel(sharp, kernel) + 0.02 * torch.randn(sharp.shape, generator=g)).clamp(0, 1)
+    net = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4).eval()  # untrained: the identity
+    target = apply_kernel(sharp, kernel)
+    err = {
+        gm: float((temporal_anatomy(blurred, net, 2, global_motion=gm, progress=False) - target)[inner].pow(2).mean())
+        for gm in (None, "similarity")
+    }
+    assert err["similarity"] < 0.7 * err[None]
