@@ -14,8 +14,9 @@ neighbouring frames of a cine show the same anatomy with independent noise, so f
    Laplacian regulariser of weight ``balance``: what of the frame's own residual the anatomy does not explain (its
    own structure and quantum noise) is deconvolved and put back.
 
-Steps 1 and 3 need a cine (at least 3 frames) and the kernel (focal spot size and position, geometry and pixel
-spacing; :meth:`monai_angio.phantoms.FocalSpotBlur.kernel`).
+Step 1 needs a cine (at least 3 frames), step 3 the kernel (focal-spot size and profile, geometry and pixel spacing;
+:func:`geometry_kernel`). With camera or patient motion, ``global_motion`` resamples the neighbours to each frame's
+geometry before step 1 (:func:`~monai_angio.networks.estimate_global_motion`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from torch import nn
 from monai_angio.baselines.deconvolution import wiener_deconvolution
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
 from monai_angio.inferers.deblur import deblur_cine
-from monai_angio.networks.global_motion import estimate_global_motion, warp_global
+from monai_angio.networks.global_motion import estimate_global_motion, is_identity, warp_global
 from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel
 
 __all__ = ["consistency_step", "geometry_kernel", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
@@ -44,7 +45,8 @@ def neighbour_mean(
 
     At the ends of the cine only the neighbours that exist are averaged (at least one: ``T >= 2``). With
     ``global_motion`` (a model of :func:`~monai_angio.networks.estimate_global_motion`, e.g. ``"similarity"``) every
-    neighbour is first resampled to the frame's geometry, so that a camera or patient motion does not blur the mean.
+    neighbour is first resampled to the frame's geometry, so that a camera or patient motion does not blur the mean
+    (neighbours that move less than 1 pixel at the frame's corners are used as they are).
 
     Args:
         frames: ``(T, C, H, W)``.
@@ -69,8 +71,8 @@ def neighbour_mean(
                 continue
             neighbour = frames[j : j + 1]
             if global_motion is not None:  # the content at p in frame c is at T p in frame j
-                transform = estimate_global_motion(frames[c : c + 1], neighbour, global_motion)
-                neighbour = warp_global(neighbour, transform)
+                transform = estimate_global_motion(frames[c : c + 1], neighbour, global_motion, min_motion=1.0)
+                neighbour = neighbour if is_identity(transform) else warp_global(neighbour, transform)
             total, count = total + neighbour[0], count + 1
             if 0 < c < t - 1 and abs(j - c) == 1:
                 midpoint[c - 1] = neighbour[0] if j < c else 0.5 * (midpoint[c - 1] + neighbour[0])

@@ -23,10 +23,11 @@ from .global_motion import (  # noqa: E402
     align_pair,
     estimate_global_motion,
     fit_global_motion,
+    is_identity,
     restore_times,
     transform_power,
     warp_global,
 )
 
 __all__ += ["MOTION_MODELS", "GlobalMotionCompensation", "align_pair", "estimate_global_motion"]
-__all__ += ["fit_global_motion", "restore_times", "transform_power", "warp_global"]
+__all__ += ["fit_global_motion", "is_identity", "restore_times", "transform_power", "warp_global"]

@@ -32,6 +32,7 @@ __all__ = [
     "align_pair",
     "estimate_global_motion",
     "fit_global_motion",
+    "is_identity",
     "restore_times",
     "transform_power",
     "warp_global",
@@ -190,12 +191,14 @@ def estimate_global_motion(
     preset: str = "fast",
     step: int = 4,
     min_inliers: float = 0.25,
+    min_motion: float = 0.0,
 ) -> torch.Tensor:
     """Global transform from ``frame0`` to ``frame1``: DIS optical flow, consistency weights, robust fit.
 
     A pair whose flow agrees with the fitted transform (within 1 pixel, counted with the consistency weights) on
     less than ``min_inliers`` of the frame has no dominant global motion (unrelated frames, a scene change): its
-    transform is the identity. Frames smaller than 16 pixels on a side are not estimated (identity).
+    transform is the identity, as is that of a pair whose transform moves no corner of the frame by more than
+    ``min_motion`` pixels. Frames smaller than 16 pixels on a side are not estimated (identity).
 
     Args:
         frame0, frame1: ``(B, C, H, W)``.
@@ -203,6 +206,7 @@ def estimate_global_motion(
         preset: DIS preset (``"ultrafast"``, ``"fast"``, ``"medium"``).
         step: fit on every ``step``-th pixel.
         min_inliers: share of the frame that must follow the transform, in [0, 1].
+        min_motion: corner displacement (pixels) up to which the transform is taken as the identity.
 
     Returns:
         ``(B, 3, 3)`` float64 on ``frame0``'s device, ``p1 = T p0``.
@@ -210,6 +214,8 @@ def estimate_global_motion(
     _check_model(model, "estimate_global_motion")
     if not 0.0 <= min_inliers <= 1.0:
         raise ValueError(f"estimate_global_motion: min_inliers must be in [0, 1], got {min_inliers!r}.")
+    if not (math.isfinite(min_motion) and min_motion >= 0):
+        raise ValueError(f"estimate_global_motion: min_motion must be a finite number >= 0, got {min_motion!r}.")
     b, _, h, w = frame0.shape
     eye = torch.eye(3, dtype=torch.float64, device=frame0.device).repeat(b, 1, 1)
     if min(h, w) < 16:
@@ -225,7 +231,8 @@ def estimate_global_motion(
     close = ((predicted - observed).norm(dim=-1) < 1.0).to(torch.float64)
     wt = weight[:, 0, ::step, ::step].to(torch.float64)
     inliers = (close * wt).sum((1, 2)) / wt.sum((1, 2)).clamp_min(1e-12)
-    return torch.where((inliers >= min_inliers)[:, None, None], T, eye).to(frame0.device)
+    keep = (inliers >= min_inliers) & (_max_displacement(T, h, w).to(inliers.device) > min_motion)
+    return torch.where(keep[:, None, None], T, eye).to(frame0.device)
 
 
 def _max_displacement(transform: torch.Tensor, h: int, w: int) -> torch.Tensor:
@@ -270,10 +277,8 @@ def align_pair(
         raise ValueError(f"{name}: mode must be one of {_WARP_MODES}, got {mode!r}.")
     if not (math.isfinite(min_motion) and min_motion >= 0):
         raise ValueError(f"{name}: min_motion must be a finite number >= 0, got {min_motion!r}.")
-    h, w = frame0.shape[-2:]
-    T = estimate_global_motion(frame0, frame1, model, preset).cpu()
-    T[_max_displacement(T, h, w) <= min_motion] = torch.eye(3, dtype=T.dtype)
-    if _is_identity(T):
+    T = estimate_global_motion(frame0, frame1, model, preset, min_motion=min_motion).cpu()
+    if is_identity(T):
         return frame0, frame1, T
     half = transform_power(T, 0.5)
     # half-way geometry q: frame 0 seen at T^(-1/2) q, frame 1 at T^(1/2) q
@@ -297,7 +302,7 @@ def restore_times(
     Returns:
         ``(B, N, C, H, W)``.
     """
-    if _is_identity(transform):
+    if is_identity(transform):
         return frames
     b, n, c, h, w = frames.shape
     T = transform.to("cpu", torch.float64)[:, None].expand(b, n, 3, 3)
@@ -305,7 +310,8 @@ def restore_times(
     return warp_global(frames.reshape(b * n, c, h, w), back.reshape(b * n, 3, 3), mode).reshape(b, n, c, h, w)
 
 
-def _is_identity(transform: torch.Tensor) -> bool:
+def is_identity(transform: torch.Tensor) -> bool:
+    """Whether every ``(3, 3)`` transform of ``transform (..., 3, 3)`` is exactly the identity (nothing to resample)."""
     return bool((transform == torch.eye(3, dtype=transform.dtype, device=transform.device)).all())
 
 

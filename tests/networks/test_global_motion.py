@@ -14,6 +14,7 @@ from monai_angio.networks import (
     align_pair,
     estimate_global_motion,
     fit_global_motion,
+    is_identity,
     transform_power,
     warp_global,
 )
@@ -63,6 +64,9 @@ def test_estimate_and_align_a_moved_pair():
     cine = moving_texture(2, deg=1.5, px=5.0)
     T = estimate_global_motion(cine[:1], cine[1:])
     torch.testing.assert_close(T[0], similarity(1.5, 1.0, 5.0, 2.5), atol=0.1, rtol=0)
+    assert is_identity(estimate_global_motion(cine[:1], cine[1:], min_motion=20.0))  # corners move about 7 px
+    with pytest.raises(ValueError, match="min_motion"):
+        estimate_global_motion(cine[:1], cine[1:], min_motion=-1.0)
     a0, a1, T2 = align_pair(cine[:1], cine[1:])
     inner = (slice(None), slice(None), slice(16, -16), slice(16, -16))
     assert (a0 - a1)[inner].abs().mean() < 0.1 * (cine[:1] - cine[1:])[inner].abs().mean()
