@@ -215,26 +215,23 @@ class AngioCLI:
                 ``translation`` or ``affine``), for camera or patient motion.
         """
         from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
-        from monai_angio.inferers.temporal_deblur import geometry_kernel, temporal_deblur_cine
+        from monai_angio.inferers.temporal_deblur import check_temporal_radius, geometry_kernel, temporal_deblur_cine
 
-        if isinstance(temporal, bool) or not isinstance(temporal, int) or temporal < 0:
-            raise ValueError(f"--temporal must be an integer >= 0 (neighbours on each side), got {temporal!r}.")
+        check_temporal_radius(temporal, "--temporal")
         frames, meta = load_cine(input, min_frames=3 if temporal else 1)
-        kernel = None
-        if temporal:
+        if temporal:  # the geometry is checked before the network loads
             kernel, geometry = geometry_kernel(meta, focal_spot, sod, sid, pixel_spacing)
         network, offset = load_deblur_network(bundle, device)
         kw = {"tile_size": tile_size, "batch_size": batch_size, "input_offset": offset, "self_ensemble": self_ensemble}
-        if kernel is not None:
+        label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
+        if temporal:
             restored = temporal_deblur_cine(
                 frames, network, kernel, radius=temporal, balance=balance, global_motion=global_motion, **kw
             )
-        else:
-            restored = deblur_cine(frames, network, **kw)
-        label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
-        if kernel is not None:
             label += f"; temporal +-{temporal} frames, focal spot {geometry['focal_spot_mm']:g} mm kernel"
             label += f", global motion {global_motion}" if global_motion else ""
+        else:
+            restored = deblur_cine(frames, network, **kw)
         written = save_cine(
             output,
             restored.cpu(),

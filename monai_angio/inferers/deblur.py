@@ -212,17 +212,14 @@ class CineDeblurInferer(Inferer):
         self.input_offset = float(input_offset)
         check_ensemble_order(self_ensemble, "self_ensemble")
         self.self_ensemble = int(self_ensemble)
-        if isinstance(temporal_radius, bool) or not isinstance(temporal_radius, int) or temporal_radius < 0:
-            raise ValueError(f"temporal_radius must be an integer >= 0, got {temporal_radius!r}.")
-        self.temporal_radius = temporal_radius
+        from monai_angio.inferers.temporal_deblur import check_temporal_radius
+        from monai_angio.networks.global_motion import check_global_motion
+
+        check_temporal_radius(temporal_radius, "temporal_radius")
+        check_global_motion(global_motion)
+        self.temporal_radius, self.balance, self.global_motion = temporal_radius, float(balance), global_motion
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
-        self.balance = float(balance)
-        from monai_angio.networks.global_motion import MOTION_MODELS
-
-        if global_motion is not None and global_motion not in MOTION_MODELS:
-            raise ValueError(f"global_motion must be None or one of {MOTION_MODELS}, got {global_motion!r}.")
-        self.global_motion = global_motion
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs

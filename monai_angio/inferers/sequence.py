@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
 from monai_angio.networks.ensemble import InterpolatorEnsemble
-from monai_angio.networks.global_motion import MOTION_MODELS, align_pair, restore_times
+from monai_angio.networks.global_motion import align_pair, check_global_motion, restore_times
 from monai_angio.networks.self_ensemble import SelfEnsemble
 
 __all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "dose_reduction_indices"]
@@ -160,8 +160,7 @@ class SequenceInterpolator:
         if not isinstance(denoise_anchors, bool):
             raise TypeError(f"denoise_anchors must be a bool, got {denoise_anchors!r}.")
         self.denoise_anchors = denoise_anchors
-        if global_motion is not None and global_motion not in MOTION_MODELS:
-            raise ValueError(f"global_motion must be None or one of {MOTION_MODELS}, got {global_motion!r}.")
+        check_global_motion(global_motion)
         self.global_motion = global_motion
         self.interpolator = self._wrap(interpolator)
         self.factor = factor

@@ -35,7 +35,20 @@ from monai_angio.inferers.deblur import deblur_cine
 from monai_angio.networks.global_motion import estimate_global_motion, is_identity, warp_global
 from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel
 
-__all__ = ["consistency_step", "geometry_kernel", "neighbour_mean", "temporal_anatomy", "temporal_deblur_cine"]
+__all__ = [
+    "check_temporal_radius",
+    "consistency_step",
+    "geometry_kernel",
+    "neighbour_mean",
+    "temporal_anatomy",
+    "temporal_deblur_cine",
+]
+
+
+def check_temporal_radius(value: int, name: str = "temporal_radius") -> None:
+    """Raise ``ValueError`` unless ``value`` is an integer >= 0 (neighbours on each side; 0 = frame by frame)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0 (neighbours on each side), got {value!r}.")
 
 
 def neighbour_mean(

@@ -21,6 +21,7 @@ from .global_motion import (  # noqa: E402
     MOTION_MODELS,
     GlobalMotionCompensation,
     align_pair,
+    check_global_motion,
     estimate_global_motion,
     fit_global_motion,
     is_identity,
@@ -29,5 +30,5 @@ from .global_motion import (  # noqa: E402
     warp_global,
 )
 
-__all__ += ["MOTION_MODELS", "GlobalMotionCompensation", "align_pair", "estimate_global_motion"]
+__all__ += ["MOTION_MODELS", "GlobalMotionCompensation", "align_pair", "check_global_motion", "estimate_global_motion"]
 __all__ += ["fit_global_motion", "is_identity", "restore_times", "transform_power", "warp_global"]

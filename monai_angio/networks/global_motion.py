@@ -30,6 +30,7 @@ __all__ = [
     "MOTION_MODELS",
     "GlobalMotionCompensation",
     "align_pair",
+    "check_global_motion",
     "estimate_global_motion",
     "fit_global_motion",
     "is_identity",
@@ -45,6 +46,22 @@ _WARP_MODES = ("bilinear", "bicubic")
 def _check_model(model: str, name: str) -> None:
     if model not in MOTION_MODELS:
         raise ValueError(f"{name}: model must be one of {MOTION_MODELS}, got {model!r}.")
+
+
+def _check_mode(mode: str, name: str) -> None:
+    if mode not in _WARP_MODES:
+        raise ValueError(f"{name}: mode must be one of {_WARP_MODES}, got {mode!r}.")
+
+
+def _check_min_motion(min_motion: float, name: str) -> None:
+    if not (math.isfinite(min_motion) and min_motion >= 0):
+        raise ValueError(f"{name}: min_motion must be a finite number >= 0, got {min_motion!r}.")
+
+
+def check_global_motion(value: str | None) -> None:
+    """Raise ``ValueError`` unless ``value`` is ``None`` or one of :data:`MOTION_MODELS` (``global_motion`` options)."""
+    if value is not None and value not in MOTION_MODELS:
+        raise ValueError(f"global_motion must be None or one of {MOTION_MODELS}, got {value!r}.")
 
 
 def _centred_grid(h: int, w: int, step: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -172,8 +189,7 @@ def warp_global(image: torch.Tensor, transform: torch.Tensor, mode: str = "bilin
     Returns:
         ``(B, C, H, W)``, same dtype as ``image``.
     """
-    if mode not in _WARP_MODES:
-        raise ValueError(f"warp_global: mode must be one of {_WARP_MODES}, got {mode!r}.")
+    _check_mode(mode, "warp_global")
     b, _, h, w = image.shape
     # centred pixels -> normalised [-1, 1] coordinates (align_corners=True): n = S p
     S = torch.diag(torch.tensor([2 / max(w - 1, 1), 2 / max(h - 1, 1), 1.0], dtype=torch.float64))
@@ -214,8 +230,7 @@ def estimate_global_motion(
     _check_model(model, "estimate_global_motion")
     if not 0.0 <= min_inliers <= 1.0:
         raise ValueError(f"estimate_global_motion: min_inliers must be in [0, 1], got {min_inliers!r}.")
-    if not (math.isfinite(min_motion) and min_motion >= 0):
-        raise ValueError(f"estimate_global_motion: min_motion must be a finite number >= 0, got {min_motion!r}.")
+    _check_min_motion(min_motion, "estimate_global_motion")
     b, _, h, w = frame0.shape
     eye = torch.eye(3, dtype=torch.float64, device=frame0.device).repeat(b, 1, 1)
     if min(h, w) < 16:
@@ -273,10 +288,8 @@ def align_pair(
             f"{name}: frames must be two (B, C, H, W) tensors of one shape, got {tuple(frame0.shape)} and "
             f"{tuple(frame1.shape)}."
         )
-    if mode not in _WARP_MODES:
-        raise ValueError(f"{name}: mode must be one of {_WARP_MODES}, got {mode!r}.")
-    if not (math.isfinite(min_motion) and min_motion >= 0):
-        raise ValueError(f"{name}: min_motion must be a finite number >= 0, got {min_motion!r}.")
+    _check_mode(mode, name)
+    _check_min_motion(min_motion, name)
     T = estimate_global_motion(frame0, frame1, model, preset, min_motion=min_motion).cpu()
     if is_identity(T):
         return frame0, frame1, T
@@ -348,10 +361,8 @@ class GlobalMotionCompensation(nn.Module):
         if not isinstance(interpolator, nn.Module):
             raise TypeError(f"{name}: interpolator must be an nn.Module, got {type(interpolator).__name__}.")
         _check_model(model, name)
-        if mode not in _WARP_MODES:
-            raise ValueError(f"{name}: mode must be one of {_WARP_MODES}, got {mode!r}.")
-        if not (math.isfinite(min_motion) and min_motion >= 0):
-            raise ValueError(f"{name}: min_motion must be a finite number >= 0, got {min_motion!r}.")
+        _check_mode(mode, name)
+        _check_min_motion(min_motion, name)
         self.interpolator = interpolator
         self.model, self.min_motion, self.mode, self.preset = model, float(min_motion), mode, preset
         self.stride = int(getattr(interpolator, "stride", 1))
