@@ -203,10 +203,11 @@ class AngioCLI:
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
             self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8; that many times
                 slower).
-            temporal: use this many neighbouring frames on each side (a cine of at least 3 frames): each frame is
-                blended with its neighbours where they agree before the network, then what of the frame the result
-                does not explain is deconvolved with the focal-spot kernel and put back
-                (:mod:`monai_angio.inferers.temporal_deblur`); 0 (default) deblurs each frame alone.
+            temporal: use this many neighbouring frames on each side (a cine of at least 3 frames); with the
+                focal-spot geometry known, each frame is blended with its neighbours where they agree before the
+                network, then what of the frame the result does not explain is deconvolved with the kernel and put
+                back; without it, the bundle's temporal network restores each frame from it and the mean of its
+                neighbours (:mod:`monai_angio.inferers.temporal_deblur`); 0 (default) deblurs each frame alone.
             focal_spot, sod, sid, pixel_spacing: the kernel's geometry for ``temporal`` (focal-spot size,
                 source-object and source-detector distances, detector pixel spacing, mm); by default from the DICOM
                 header (FocalSpots, DistanceSourceToPatient, DistanceSourceToDetector, ImagerPixelSpacing).
@@ -219,16 +220,19 @@ class AngioCLI:
 
         check_temporal_radius(temporal, "--temporal")
         frames, meta = load_cine(input, min_frames=3 if temporal else 1)
-        if temporal:  # the geometry is checked before the network loads
-            kernel, geometry = geometry_kernel(meta, focal_spot, sod, sid, pixel_spacing)
-        network, offset = load_deblur_network(bundle, device)
+        kernel = None
+        if temporal:  # checked before a network loads; an unknown geometry: the temporal network alone
+            kernel, geometry = geometry_kernel(meta, focal_spot, sod, sid, pixel_spacing, required=False)
+        network, offset = load_deblur_network(bundle, device, temporal=bool(temporal) and kernel is None)
         kw = {"tile_size": tile_size, "batch_size": batch_size, "input_offset": offset, "self_ensemble": self_ensemble}
         label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
         if temporal:
             restored = temporal_deblur_cine(
                 frames, network, kernel, radius=temporal, balance=balance, global_motion=global_motion, **kw
             )
-            label += f"; temporal +-{temporal} frames, focal spot {geometry['focal_spot_mm']:g} mm kernel"
+            label += f"; temporal +-{temporal} frames, " + (
+                "temporal network" if kernel is None else f"focal spot {geometry['focal_spot_mm']:g} mm kernel"
+            )
             label += f", global motion {global_motion}" if global_motion else ""
         else:
             restored = deblur_cine(frames, network, **kw)

@@ -9,9 +9,12 @@ restored by
 * ``rdn_temporal_anatomy``: the network on each frame blended with its neighbours (steps 1-2 of
   :mod:`monai_angio.inferers.temporal_deblur`);
 * ``rdn_temporal``: the same followed by the data-consistency step with the true kernel
-  (:func:`monai_angio.inferers.temporal_deblur.temporal_deblur_cine`).
+  (:func:`monai_angio.inferers.temporal_deblur.temporal_deblur_cine`);
+* ``temporal_net``: the bundle's temporal network (``models/model_temporal.pt``, the RDN with the mean of the
+  neighbours as a second input channel, ``scripts/train_temporal_deblur.py``), no kernel needed;
+* ``temporal_net_consistency``: the same followed by the data-consistency step with the true kernel.
 
-The consistency balance is tuned per focal-spot size on 8 consecutive training frames (not on the test frames), as
+The consistency balances are tuned per focal-spot size on 8 consecutive training frames (not on the test frames), as
 the baselines' parameters of ``bench_deblur.py``. PSNR/SSIM (data range 1) against the real frames, mean over all
 frames.
 
@@ -44,9 +47,11 @@ from monai_angio.data.deblur import DeblurEvalDataset, load_frames  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
 from monai_angio.inferers.temporal_deblur import consistency_step, temporal_anatomy  # noqa: E402
 from monai_angio.metrics import psnr, ssim  # noqa: E402
+from monai_angio.networks import RDNDeblur  # noqa: E402
 
 BALANCES = (0.01, 0.03, 0.1, 0.3, 1.0)
-METHODS = ("blurred", "rdn", "rdn_temporal_anatomy", "rdn_temporal")
+METHODS = ("blurred", "rdn", "rdn_temporal_anatomy", "rdn_temporal", "temporal_net", "temporal_net_consistency")
+TEMPORAL_WEIGHTS = bd.WEIGHTS.with_name("model_temporal.pt")
 
 
 def degrade(frames: list[np.ndarray], spot: float, spacing: float, photons: float | None, seed: int):
@@ -60,6 +65,11 @@ def degrade(frames: list[np.ndarray], spot: float, spacing: float, photons: floa
     )
 
 
+def tune_balance(y: torch.Tensor, x: torch.Tensor, kernel: np.ndarray, estimate: torch.Tensor) -> float:
+    """The consistency balance of ``BALANCES`` with the best mean PSNR of ``estimate`` corrected against ``x``."""
+    return max(BALANCES, key=lambda b: float(psnr(consistency_step(y, estimate, kernel, b).clamp(0, 1), x, 1.0).mean()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
@@ -69,6 +79,7 @@ def main() -> None:
     ap.add_argument("--photons", type=float, default=2.0e4, help="0 = no added noise")
     ap.add_argument("--tile-size", type=int, default=0, help="network tiles (0: whole frames, faster on CPU)")
     ap.add_argument("--motion", default=None, help="PX:DEG per frame of a synthetic camera motion (default none)")
+    ap.add_argument("--temporal-weights", type=Path, default=TEMPORAL_WEIGHTS)
     ap.add_argument("--out", type=Path, default=bd.REPO / "docs" / "bench")
     args = ap.parse_args()
     if not bd.DSA.is_dir():
@@ -76,6 +87,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     photons = args.photons or None
     net = bd.load_network(bd.WEIGHTS)
+    tnet = RDNDeblur(in_channels=2, out_channels=1)
+    tnet.load_state_dict(torch.load(args.temporal_weights, map_location="cpu", weights_only=True))
+    tnet.eval()
     test = load_frames(bd.DSA, part="test")
     train = load_frames(bd.DSA, part="train")
     tune = train[20:28]
@@ -86,28 +100,34 @@ def main() -> None:
         px, deg = (float(v) for v in args.motion.split(":"))
         test, tune = ([f[0].numpy() for f in moving_cine(torch.from_numpy(np.stack(fr))[:, None], px, deg)]
                       for fr in (test, tune))  # fmt: skip
-        methods, name = (*METHODS, "rdn_temporal_motion"), "deblur_temporal_motion"
+        methods, name = (*METHODS, "rdn_temporal_motion", "temporal_net_motion"), "deblur_temporal_motion"
     kw = {"tile_size": args.tile_size or None, "progress": False, "input_offset": bd.INPUT_OFFSET}
     rows = []
     for spot in args.spots:
         t0 = time.time()
         y, x, kernel = degrade(tune, spot, args.spacing, photons, seed=99)
-        anatomy = temporal_anatomy(y, net, args.radius, **kw)
-        balance = max(
-            BALANCES, key=lambda b: float(psnr(consistency_step(y, anatomy, kernel, b).clamp(0, 1), x, 1.0).mean())
+        balance, balance_net = (
+            tune_balance(y, x, kernel, temporal_anatomy(y, n, args.radius, **kw)) for n in (net, tnet)
         )
         y, x, kernel = degrade(test, spot, args.spacing, photons, seed=0)
         anatomy = temporal_anatomy(y, net, args.radius, **kw)
+        learned = temporal_anatomy(y, tnet, args.radius, **kw)
         outputs = {
             "blurred": y,
             "rdn": deblur_cine(y, net, **kw),
             "rdn_temporal_anatomy": anatomy,
             "rdn_temporal": consistency_step(y, anatomy, kernel, balance).clamp(0, 1),
+            "temporal_net": learned.clamp(0, 1),
+            "temporal_net_consistency": consistency_step(y, learned, kernel, balance_net).clamp(0, 1),
         }
         if "rdn_temporal_motion" in methods:
             moved = temporal_anatomy(y, net, args.radius, global_motion="similarity", **kw)
             outputs["rdn_temporal_motion"] = consistency_step(y, moved, kernel, balance).clamp(0, 1)
-        row: dict[str, Any] = {"focal_spot_mm": spot, "frames": int(y.shape[0]), "balance": balance}
+            outputs["temporal_net_motion"] = temporal_anatomy(
+                y, tnet, args.radius, global_motion="similarity", **kw
+            ).clamp(0, 1)
+        row: dict[str, Any] = {"focal_spot_mm": spot, "frames": int(y.shape[0]), "balance": balance,
+                               "balance_net": balance_net}  # fmt: skip
         if args.motion:
             row["motion_px_deg"] = args.motion
         for m, out in outputs.items():
@@ -116,6 +136,8 @@ def main() -> None:
             row[f"{m}_ssim_mean"] = float(s.mean())
         row["rdn_gain_db"] = row["rdn_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_gain_db"] = row["rdn_temporal_psnr_mean"] - row["blurred_psnr_mean"]
+        row["temporal_net_gain_db"] = row["temporal_net_psnr_mean"] - row["blurred_psnr_mean"]
+        row["temporal_net_consistency_gain_db"] = row["temporal_net_consistency_psnr_mean"] - row["blurred_psnr_mean"]
         rows.append(row)
         print(bd.progress_line(f"f={spot} mm (balance {balance})", row, methods, time.time() - t0), flush=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -125,7 +147,9 @@ def main() -> None:
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2))
     motion = f" moved by {args.motion} (px:deg per frame, central 512² crop)" if args.motion else ""
     labels = {"blurred": "blurred", "rdn": "RDN", "rdn_temporal_anatomy": "RDN, temporal blend only",
-              "rdn_temporal": "RDN temporal", "rdn_temporal_motion": "RDN temporal + global motion"}  # fmt: skip
+              "rdn_temporal": "RDN temporal", "rdn_temporal_motion": "RDN temporal + global motion",
+              "temporal_net": "temporal network", "temporal_net_consistency": "temporal network + consistency",
+              "temporal_net_motion": "temporal network + global motion"}  # fmt: skip
     lines = [
         "# Temporal deblurring: the RDN with each frame's neighbours and the known kernel",
         "",
@@ -136,8 +160,8 @@ def main() -> None:
         "mean ± std / SSIM.",
         "",
         "| focal spot (mm) | " + " | ".join(labels[m] for m in methods) + " | RDN gain (dB) | temporal gain (dB) | "
-        "temporal - RDN (dB) | balance |",
-        "|---:|" + "---|" * len(methods) + "---:|---:|---:|---:|",
+        "temporal network gain (dB) | + consistency gain (dB) | balances |",
+        "|---:|" + "---|" * len(methods) + "---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         cells = " | ".join(
@@ -145,7 +169,8 @@ def main() -> None:
         )
         lines.append(
             f"| {r['focal_spot_mm']} | {cells} | {r['rdn_gain_db']:+.2f} | {r['temporal_gain_db']:+.2f} | "
-            f"{r['rdn_temporal_psnr_mean'] - r['rdn_psnr_mean']:+.2f} | {r['balance']} |"
+            f"{r['temporal_net_gain_db']:+.2f} | {r['temporal_net_consistency_gain_db']:+.2f} | "
+            f"{r['balance']}, {r['balance_net']} |"
         )
     (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out / name}.json and .md")

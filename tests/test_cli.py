@@ -275,12 +275,16 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
     ds_moved = pydicom.dcmread(moved)
     assert "global motion similarity" in ds_moved.DerivationDescription
     assert np.abs(ds_moved.pixel_array.astype(float) - restored.pixel_array).mean() < 2.0
-    # without the geometry in the header it must be given, and a cine is needed
+    # without the geometry in the header: the temporal network alone, or the geometry given on the command line
     plain = tmp_path / "plain.dcm"
     save_cine(plain, blurred, 12, method="blurred texture")
-    with pytest.raises(SystemExit):
-        main(["deblur", str(plain), str(tmp_path / "x.dcm"), "--temporal", "1"])
-    assert "needs focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm" in capsys.readouterr().err
+    main(["deblur", str(plain), str(tmp_path / "x.dcm"), "--temporal", "2"])
+    alone = pydicom.dcmread(tmp_path / "x.dcm")
+    assert "temporal +-2 frames, temporal network" in alone.DerivationDescription
+    assert np.abs(alone.pixel_array / 4095 - sharp[:, 0].numpy()).mean() < err["single"]
+    with pytest.raises(SystemExit):  # incomplete geometry
+        main(["deblur", str(plain), str(tmp_path / "w.dcm"), "--temporal", "1", "--focal-spot", "1.2"])
+    assert "needs sod_mm, sid_mm, pixel_spacing_mm" in capsys.readouterr().err
     main(["deblur", str(plain), str(tmp_path / "y.dcm"), "--temporal", "1", "--focal-spot", "1.2", "--sod", "700",
           "--sid", "1000", "--pixel-spacing", "0.154"])  # fmt: skip
     assert "focal spot 1.2 mm" in pydicom.dcmread(tmp_path / "y.dcm").DerivationDescription

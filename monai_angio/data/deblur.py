@@ -31,6 +31,7 @@ __all__ = [
     "patch_grid",
     "FocalSpotDegradation",
     "DeblurPatchDataset",
+    "TemporalDeblurPatchDataset",
     "DeblurEvalDataset",
     "deblur_patch_dataset",
     "deblur_eval_dataset",
@@ -368,6 +369,90 @@ class DeblurPatchDataset(Randomizable, Dataset):
             "image": blurred[None].clone(),
             "label": sharp[None].clone(),
             "focal_spot_mm": torch.tensor(focal, dtype=torch.float32),
+        }
+        return apply_transform(self.transform, item) if self.transform is not None else item
+
+
+class TemporalDeblurPatchDataset(DeblurPatchDataset):
+    """Training patches of cines for temporal deblurring: a frame's patch and the mean of its neighbours' patches.
+
+    Item ``i`` is the ``i``-th patch of the grid over all frames of all cines: ``{"image": (2, p, p), "label": sharp
+    (1, p, p), "focal_spot_mm": float}``; ``image`` holds the degraded patch of the frame and the mean of the degraded
+    patches of the frames within ``radius`` of it in the same cine (fewer at the ends of a cine, as
+    :func:`~monai_angio.inferers.temporal_deblur.neighbour_mean` at inference). All frames of a window are blurred by
+    the same focal spot (drawn per item, as :class:`DeblurPatchDataset`) and get independent Poisson noise. With
+    probability ``drift_prob`` the neighbours' patches are cut from positions drifting by a random whole pixel per
+    frame (up to ``max_drift`` along each axis), so that the network also learns to distrust neighbours that do not
+    match (residual motion) instead of copying them.
+
+    Args:
+        cines: sharp cines, each a sequence of consecutive frames ``(H, W)`` (or a ``(T, H, W)`` stack) float in
+            [0, 1]; frames of one cine share a size.
+        radius: neighbours on each side (``>= 1``).
+        patch_size, stride, degradation, transform, seed: as :class:`DeblurPatchDataset`.
+        drift_prob: probability of a drifting window.
+        max_drift: largest drift in pixels per frame along each axis.
+    """
+
+    def __init__(
+        self,
+        cines: Sequence[Sequence[np.ndarray | torch.Tensor] | np.ndarray | torch.Tensor],
+        radius: int = 2,
+        patch_size: int = 40,
+        stride: int = 20,
+        degradation: FocalSpotDegradation | None = None,
+        transform: Callable | None = None,
+        seed: int | None = 0,
+        drift_prob: float = 0.0,
+        max_drift: int = 1,
+    ) -> None:
+        if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or radius < 1:
+            raise ValueError(f"radius must be an integer >= 1, got {radius!r}.")
+        if not 0.0 <= float(drift_prob) <= 1.0:
+            raise ValueError(f"drift_prob must be in [0, 1], got {drift_prob!r}.")
+        if isinstance(max_drift, bool) or not isinstance(max_drift, (int, np.integer)) or max_drift < 0:
+            raise ValueError(f"max_drift must be an integer >= 0, got {max_drift!r}.")
+        if isinstance(cines, (np.ndarray, torch.Tensor)) and np.ndim(cines) == 3:
+            raise TypeError("cines must be a list of cines; wrap a single (T, H, W) cine in a list.")
+        frames, window = [], []
+        for k, cine in enumerate(cines):
+            cine_frames = _as_frames(cine, f"cines[{k}]")
+            if len({f.shape for f in cine_frames}) != 1:
+                raise ValueError(f"cines[{k}]: frames of one cine must share a size.")
+            if len(cine_frames) < 2:
+                raise ValueError(f"cines[{k}] has {len(cine_frames)} frame: a cine needs at least 2 (neighbours).")
+            start = len(frames)
+            frames.extend(cine_frames)
+            window.extend((start, start + len(cine_frames)) for _ in cine_frames)
+        if not frames:
+            raise ValueError("cines is empty.")
+        self.radius = int(radius)
+        self.drift_prob = float(drift_prob)
+        self.max_drift = int(max_drift)
+        self.cine_window = window
+        super().__init__(frames, None, patch_size, stride, degradation, transform, seed)
+        self.shift = self.radius * self.max_drift  # extra padding for the drifting windows
+        self.padded = [self._pad(f, self.margin + self.shift) for f in self.sharp]
+
+    def _transform(self, index: int) -> dict[str, Any]:
+        frame, r, c = (int(v) for v in self.index[index])
+        p, m, s = self.patch_size, self.margin, self.shift
+        start, stop = self.cine_window[frame]
+        neighbours = [j for j in range(max(start, frame - self.radius), min(stop, frame + self.radius + 1))]
+        drift = (0, 0)
+        if self.max_drift and self.R.uniform() < self.drift_prob:
+            drift = tuple(int(v) for v in self.R.randint(-self.max_drift, self.max_drift + 1, size=2))
+        regions = []
+        for j in neighbours:
+            dr, dc = s + drift[0] * (j - frame), s + drift[1] * (j - frame)
+            regions.append(self.padded[j][r + dr : r + dr + p + 2 * m, c + dc : c + dc + p + 2 * m])
+        blurred = self.degradation(torch.stack(regions), crop=m)  # one focal spot, independent noise per frame
+        centre = neighbours.index(frame)
+        others = torch.cat([blurred[:centre], blurred[centre + 1 :]])
+        item = {
+            "image": torch.stack([blurred[centre], others.mean(0)]),
+            "label": self.padded[frame][r + s + m : r + s + m + p, c + s + m : c + s + m + p][None].clone(),
+            "focal_spot_mm": torch.tensor(self.degradation.last_focal_spot_mm, dtype=torch.float32),
         }
         return apply_transform(self.transform, item) if self.transform is not None else item
 

@@ -115,8 +115,9 @@ def deblur_cine(
     """Deblur every frame of a cine with a fully convolutional network (any frame size).
 
     Args:
-        frames: ``(T, 1, H, W)`` float frames in [0, 1] (a numpy array is converted).
-        network: module mapping ``(B, 1, H, W)`` to ``(B, 1, H, W)``, e.g.
+        frames: ``(T, C, H, W)`` float frames in [0, 1] (a numpy array is converted); ``C`` is 1, or the network's
+            ``in_channels`` (e.g. 2: a frame and the mean of its neighbours, :mod:`.temporal_deblur`).
+        network: module mapping ``(B, C, H, W)`` to ``(B, 1, H, W)``, e.g.
             :class:`monai_angio.networks.RDNDeblur`; it runs on its parameters' device, in eval mode.
         tile_size: process frames with a side above this size in overlapping tiles (MONAI
             :class:`~monai.inferers.SlidingWindowInferer`, Gaussian blending); ``None`` = whole frames.
@@ -142,8 +143,11 @@ def deblur_cine(
         raise TypeError(f"deblur_cine: frames must be a torch.Tensor or numpy array, got {type(frames).__name__}.")
     if not frames.is_floating_point():
         raise TypeError(f"deblur_cine: frames must be float in [0, 1] (scale stored values first), got {frames.dtype}.")
-    if frames.ndim != 4 or frames.shape[1] != 1 or frames.shape[0] < 1:
-        raise ValueError(f"deblur_cine: frames must be (T, 1, H, W), got shape {tuple(frames.shape)}.")
+    if frames.ndim != 4 or frames.shape[0] < 1:
+        raise ValueError(f"deblur_cine: frames must be (T, C, H, W), got shape {tuple(frames.shape)}.")
+    channels = getattr(network, "in_channels", frames.shape[1])
+    if frames.shape[1] != channels:
+        raise ValueError(f"deblur_cine: the network takes {channels} channel(s), frames have {frames.shape[1]}.")
     if not torch.isfinite(frames).all():
         raise ValueError("deblur_cine: frames contain NaN or Inf values.")
     _check_tile(tile_size, overlap, batch_size)
@@ -179,14 +183,20 @@ class CineDeblurInferer(Inferer):
         progress: show a progress bar over the frames of a cine.
         input_offset: intensity normalisation of the network's input (see :class:`OffsetInferer`).
         self_ensemble: flips/rotations averaged per frame (1, 2, 4 or 8; see :func:`deblur_frames`).
-        temporal_radius: for cines, deblur each frame with this many neighbours on each side and the focal-spot
-            kernel (:func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`); 0 (default): frame by frame.
-        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: the kernel's geometry for ``temporal_radius``; ``None``
-            takes it from the input's meta (the DICOM X-ray geometry,
-            :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`).
+        temporal_radius: for cines, deblur each frame with this many neighbours on each side
+            (:func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`; give the temporal network, 2 input
+            channels, or a single-frame network and the kernel's geometry); 0 (default): frame by frame.
+        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: the kernel's geometry for the data-consistency step of
+            ``temporal_radius``; ``None`` takes it from the input's meta (the DICOM X-ray geometry,
+            :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`); the temporal network skips the step
+            when neither has it.
         balance: regularisation of the data-consistency step of ``temporal_radius``.
         global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
             resampled to each frame's geometry first.
+        temporal_network: with ``temporal_radius``, the temporal network (2 input channels: a frame and its
+            neighbours' mean) used for cines whose focal-spot geometry is unknown; cines with a known geometry are
+            restored by the single-frame network, the temporal blend and the kernel (more accurate). ``None``: the
+            geometry is required.
     """
 
     def __init__(
@@ -204,6 +214,7 @@ class CineDeblurInferer(Inferer):
         pixel_spacing_mm: float | None = None,
         balance: float = 0.1,
         global_motion: str | None = None,
+        temporal_network: nn.Module | None = None,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
@@ -220,6 +231,9 @@ class CineDeblurInferer(Inferer):
         self.temporal_radius, self.balance, self.global_motion = temporal_radius, float(balance), global_motion
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
+        if temporal_network is not None and getattr(temporal_network, "in_channels", 2) != 2:
+            raise ValueError("temporal_network must take 2 channels (a frame and the mean of its neighbours).")
+        self.temporal_network = temporal_network
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
@@ -259,12 +273,13 @@ class CineDeblurInferer(Inferer):
         for i in range(x.shape[0]):
             item_meta = {k: (v[i] if isinstance(v, (list, tuple, torch.Tensor)) and len(v) == x.shape[0] else v)
                          for k, v in meta.items()}  # fmt: skip
-            kernel, _ = geometry_kernel(item_meta, **self.geometry)
+            # a known geometry: the single-frame network and the kernel; otherwise the temporal network alone
+            kernel, _ = geometry_kernel(item_meta, required=self.temporal_network is None, **self.geometry)
             out.append(
                 temporal_deblur_cine(
                     x[i].transpose(0, 1),  # (T, 1, H, W)
                     kernel=kernel,
-                    network=network,
+                    network=network if kernel is not None else self.temporal_network,
                     radius=self.temporal_radius,
                     balance=self.balance,
                     global_motion=self.global_motion,
@@ -302,16 +317,19 @@ class OffsetInferer(Inferer):
 
 
 def load_deblur_network(
-    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None
+    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None, temporal: bool = False
 ) -> tuple[nn.Module, float]:
     """Load a deblurring bundle's network with its weights, and the ``input_offset`` its inference config uses.
 
     Args:
         bundle: a bundle folder or name (see :func:`monai_angio.inferers.methods.load_bundle_network`).
         device: where to put the network (default CUDA when available).
+        temporal: load the temporal network instead, which takes a frame and the mean of its neighbours (the
+            bundle's ``temporal_network_def`` and ``temporal_ckpt_path``, ``models/model_temporal.pt``).
 
     Returns:
-        ``(network, input_offset)``: pass both to :func:`deblur_cine`.
+        ``(network, input_offset)``: pass both to :func:`deblur_cine` (or, ``temporal``, to
+        :func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`).
     """
     from monai.bundle import ConfigParser
 
@@ -319,7 +337,8 @@ def load_deblur_network(
 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    network = load_bundle_network(bundle, device)  # raises ValueError for an unknown bundle
+    keys = ("temporal_network_def", "temporal_ckpt_path") if temporal else ("network_def", "ckpt_path")
+    network = load_bundle_network(bundle, device, *keys)  # raises ValueError for an unknown bundle
     candidates = [Path(bundle)] + [d / str(bundle) for d in bundle_dirs()]
     root = next(c for c in candidates if (c / "configs" / "inference.json").is_file())
     parser = ConfigParser()

@@ -38,12 +38,19 @@ def available_methods() -> list[str]:
     return list(BASELINES) + [name for name in INTERPOLATION_BUNDLES if _find_bundle(name) is not None]
 
 
-def load_bundle_network(bundle: str | Path, device: torch.device | str = "cpu") -> nn.Module:
-    """Build a bundle's ``network_def`` and load its ``models/model.pt`` weights (``weights_only=True``).
+def load_bundle_network(
+    bundle: str | Path,
+    device: torch.device | str = "cpu",
+    network_key: str = "network_def",
+    ckpt_key: str = "ckpt_path",
+) -> nn.Module:
+    """Build a bundle's network definition and load its weights (``weights_only=True``).
 
     Args:
         bundle: a bundle folder (holding ``configs/inference.json``) or the name of one in :func:`bundle_dirs`.
         device: where to put the network.
+        network_key: the inference-config key of the network definition.
+        ckpt_key: the inference-config key of the weights' path (``models/model.pt`` when the config has none).
 
     Returns:
         The network in eval mode.
@@ -56,8 +63,10 @@ def load_bundle_network(bundle: str | Path, device: torch.device | str = "cpu") 
     parser = ConfigParser()
     parser.read_config(root / "configs" / "inference.json")
     parser["bundle_root"] = str(root)
-    net = parser.get_parsed_content("network_def")
-    weights = root / "models" / "model.pt"
+    if network_key not in parser:
+        raise ValueError(f"bundle {root} defines no {network_key!r} in configs/inference.json.")
+    net = parser.get_parsed_content(network_key)
+    weights = Path(parser.get_parsed_content(ckpt_key)) if ckpt_key in parser else root / "models" / "model.pt"
     if not weights.is_file():
         raise ValueError(f"bundle {root} ships no weights at {weights}.")
     state = torch.load(weights, map_location="cpu", weights_only=True)

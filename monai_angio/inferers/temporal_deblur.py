@@ -1,22 +1,28 @@
-"""Deblurring a cine with its neighbouring frames and the known focal-spot kernel.
+"""Deblurring a cine with its neighbouring frames (and, when known, the focal-spot kernel).
 
 A single large-focal-spot frame mixes three things the network has to tell apart: the blurred anatomy, the blurred
 quantum noise of the frame (which a sharp reference frame carries too) and the noise added after the blur. The
-neighbouring frames of a cine show the same anatomy with independent noise, so for every frame ``x_c``:
+neighbouring frames of a cine show the same anatomy with independent noise. Two networks use them:
 
-1. **temporal blend**: ``b_c = x_c + w (p_c - x_c)``, ``p_c`` the mean of the ``2 r`` neighbours within ``radius``
-   frames, with the MSE-optimal local weight ``w = min(1, s^2 / |p_c - x_c|^2)`` of
-   :func:`~monai_angio.inferers.blend_anchors` (``s^2`` the cine's noise variance), so moving or filling vessels keep
-   the frame's own values;
-2. **anatomy**: ``a_c = network(b_c)``, the deblurring network on the blended frame (less noise in, better anatomy
-   out);
-3. **data consistency**: ``y_c = a_c + W (x_c - k * a_c)``, ``W`` the Wiener filter of the true kernel ``k`` with a
-   Laplacian regulariser of weight ``balance``: what of the frame's own residual the anatomy does not explain (its
-   own structure and quantum noise) is deconvolved and put back.
+* the **temporal network** (:func:`takes_neighbours`: an :class:`~monai_angio.networks.RDNDeblur` with two input
+  channels, the bundle's ``models/model_temporal.pt``) restores each frame ``x_c`` from ``x_c`` and ``p_c``, the mean
+  of the ``2 r`` neighbours within ``radius`` frames; it learned from training cines where to trust the neighbours,
+  and needs no kernel;
+* a **single-frame network** (one input channel) is given the frame blended with its neighbours,
+  ``b_c = x_c + w (p_c - x_c)``, with the MSE-optimal local weight ``w = min(1, s^2 / |p_c - x_c|^2)`` of
+  :func:`~monai_angio.inferers.blend_anchors` (``s^2`` the cine's noise variance), so moving or filling vessels keep
+  the frame's own values.
 
-Step 1 needs a cine (at least 3 frames), step 3 the kernel (focal-spot size and profile, geometry and pixel spacing;
-:func:`geometry_kernel`). With camera or patient motion, ``global_motion`` resamples the neighbours to each frame's
-geometry before step 1 (:func:`~monai_angio.networks.estimate_global_motion`).
+Either result ``a_c`` (the anatomy) can then go through a **data-consistency** step when the kernel ``k`` is known:
+``y_c = a_c + W (x_c - k * a_c)``, ``W`` the Wiener filter of ``k`` with a Laplacian regulariser of weight
+``balance``: what of the frame's own residual the anatomy does not explain (its own structure and quantum noise) is
+deconvolved and put back. The single-frame network needs this step; the kernel comes from the focal-spot size and
+profile, geometry and pixel spacing (:func:`geometry_kernel`). With camera or patient motion, ``global_motion``
+resamples the neighbours to each frame's geometry first (:func:`~monai_angio.networks.estimate_global_motion`).
+
+On held-out real DSA the single-frame network with the blend and the kernel is the more accurate of the two; the
+temporal network serves the cines whose focal-spot geometry is unknown (``docs/benchmarks.md``, "Temporal
+deblurring"). The command line and the bundle choose that way.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "geometry_kernel",
     "neighbour_mean",
     "temporal_anatomy",
+    "takes_neighbours",
     "temporal_deblur_cine",
 ]
 
@@ -118,35 +125,51 @@ def consistency_step(
 def temporal_deblur_cine(
     frames: torch.Tensor,
     network: nn.Module,
-    kernel: np.ndarray | torch.Tensor,
+    kernel: np.ndarray | torch.Tensor | None = None,
     radius: int = 2,
     balance: float = 0.1,
     local_sigma: float | None = 4.0,
     global_motion: str | None = None,
     **deblur_kwargs,
 ) -> torch.Tensor:
-    """Deblur every frame of a cine with its neighbours and the known kernel (see the module docstring).
+    """Deblur every frame of a cine with its neighbours and, if given, the known kernel (see the module docstring).
 
     Args:
         frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``, consecutive and equally spaced.
-        network: the deblurring network (as for :func:`~monai_angio.inferers.deblur_cine`).
-        kernel: ``(kh, kw)`` point-spread function of the focal-spot blur in pixels, odd sides.
-        radius: neighbours on each side averaged in the temporal blend.
+        network: the temporal network (2 input channels) or a single-frame deblurring network (as for
+            :func:`~monai_angio.inferers.deblur_cine`).
+        kernel: ``(kh, kw)`` point-spread function of the focal-spot blur in pixels, odd sides, for the
+            data-consistency step; ``None`` skips it (only with the temporal network).
+        radius: neighbours on each side.
         balance: Laplacian regularisation of the data-consistency Wiener filter (``> 0``; smaller puts back more
             of the frame's own detail and noise).
-        local_sigma: width (pixels) of the local weights of the blend (``None``: one weight per frame).
+        local_sigma: width (pixels) of the local blend weights of a single-frame network (``None``: one weight per
+            frame).
         global_motion: ``None`` or a motion model: neighbours resampled to each frame's geometry first.
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine` (``tile_size``, ``batch_size``,
             ``input_offset``, ``progress``, ``self_ensemble``, ...).
 
     Returns:
         ``(T, 1, H, W)`` float32 deblurred frames, clipped to [0, 1].
+
+    Raises:
+        ValueError: for a single-frame network without a kernel, a bad ``balance`` or cine.
     """
     if not (math.isfinite(balance) and balance > 0):  # checked before the network runs
         raise ValueError(f"temporal_deblur_cine: balance must be a finite number > 0, got {balance!r}.")
+    if kernel is None and not takes_neighbours(network):
+        raise ValueError(
+            "temporal_deblur_cine: a single-frame network needs the focal-spot kernel (data-consistency step); give "
+            "kernel, or use the temporal network (load_deblur_network(temporal=True))."
+        )
     x = frames.to(torch.float32)
     anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, **deblur_kwargs)
-    return consistency_step(x, anatomy, kernel, balance).clamp_(0.0, 1.0)
+    return (anatomy if kernel is None else consistency_step(x, anatomy, kernel, balance)).clamp_(0.0, 1.0)
+
+
+def takes_neighbours(network: nn.Module) -> bool:
+    """Whether ``network`` takes a frame and the mean of its neighbours (2 input channels) rather than one frame."""
+    return getattr(network, "in_channels", 1) == 2
 
 
 def temporal_anatomy(
@@ -157,13 +180,15 @@ def temporal_anatomy(
     global_motion: str | None = None,
     **deblur_kwargs,
 ) -> torch.Tensor:
-    """Steps 1-2 of the module docstring: the network on each frame blended with its neighbours.
+    """The anatomy of the module docstring: the temporal network on each frame and its neighbours' mean, or a
+    single-frame network on each frame blended with its neighbours.
 
     Args:
         frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``.
-        network: the deblurring network.
+        network: the temporal network (2 input channels) or a single-frame deblurring network.
         radius: neighbours on each side averaged.
-        local_sigma: width (pixels) of the local blend weights (``None``: one weight per frame).
+        local_sigma: width (pixels) of the local blend weights of a single-frame network (``None``: one weight per
+            frame).
         global_motion: ``None`` or a motion model (``"similarity"``, ...): neighbours are resampled to each frame's
             geometry first (:func:`neighbour_mean`), for camera or patient motion.
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine`.
@@ -177,6 +202,8 @@ def temporal_anatomy(
         raise ValueError(f"temporal deblurring needs a cine of at least 3 frames (neighbours), got {frames.shape[0]}.")
     x = frames.to(torch.float32)
     predicted, midpoint = neighbour_mean(x, radius, global_motion)
+    if takes_neighbours(network):  # the network weighs the neighbours itself
+        return deblur_cine(torch.cat([x, predicted], dim=1), network, **deblur_kwargs).to(x)
     noise_var = estimate_noise_variance(x, midpoint)
     # the 1-frame pads let blend_anchors, which blends interior frames, blend every frame of the cine
     blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, noise_var, local_sigma)
@@ -208,7 +235,8 @@ def geometry_kernel(
     sid_mm: float | None = None,
     pixel_spacing_mm: float | None = None,
     profile: str = "gaussian",
-) -> tuple[np.ndarray, dict[str, float]]:
+    required: bool = True,
+) -> tuple[np.ndarray | None, dict[str, float]]:
     """The focal-spot blur kernel of an acquisition, from explicit values or the DICOM header's X-ray geometry.
 
     Explicit values win; missing ones come from ``meta`` (as :func:`monai_angio.io.load_sequence` returns it for a
@@ -220,9 +248,11 @@ def geometry_kernel(
         meta: a reader's meta dict, or ``None``.
         focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: explicit geometry (mm).
         profile: focal-spot intensity profile, ``"gaussian"`` or ``"line_focus"``.
+        required: raise when values are missing; with ``False`` a header without the geometry gives ``(None, {})``
+            when no value is given explicitly (explicit but incomplete values still raise).
 
     Returns:
-        the ``(k, k)`` kernel in detector pixels and the geometry used.
+        the ``(k, k)`` kernel in detector pixels (or ``None``) and the geometry used.
 
     Raises:
         ValueError: naming every value that is neither given nor in the header.
@@ -231,6 +261,8 @@ def geometry_kernel(
     given = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm, "pixel_spacing_mm": pixel_spacing_mm}
     geometry = {k: v if v is not None else _scalar(meta.get(_META_KEYS[k])) for k, v in given.items()}
     missing = [k for k, v in geometry.items() if v is None]
+    if missing and not required and all(v is None for v in given.values()):
+        return None, {}
     if missing:
         raise ValueError(
             f"the focal-spot kernel needs {', '.join(missing)}: give them (monai-angio deblur --focal-spot 0.6 "

@@ -13,6 +13,7 @@ from monai_angio.data.deblur import (
     DeblurEvalDataset,
     DeblurPatchDataset,
     FocalSpotDegradation,
+    TemporalDeblurPatchDataset,
     deblur_eval_dataset,
     deblur_patch_dataset,
     load_frames,
@@ -184,3 +185,47 @@ def test_factories():
     assert len(ev) == 3 and ev[0]["image"].shape == (1, 16, 16)
     with pytest.raises(ValueError, match="no frames"):
         deblur_patch_dataset(None)
+
+
+def test_temporal_patches_hold_the_frame_and_its_neighbours_mean():
+    cine = _frames(4, 48, 40, seed=3)
+    deg = FocalSpotDegradation(focal_spot_mm=(0.5, 1.5), photons=None, seed=0)
+    ds = TemporalDeblurPatchDataset([cine, _frames(2, 40, 40, seed=4)], radius=2, patch_size=24, stride=8,
+                                    degradation=deg, seed=1)  # fmt: skip
+    assert len(ds) == 4 * len(patch_grid(48, 40, 24, 8)) + 2 * len(patch_grid(40, 40, 24, 8))
+    for i in (0, len(ds) // 4 + 1, len(ds) - 1):
+        item = ds[i]
+        frame, r, c = (int(v) for v in ds.index[i])
+        assert item["image"].shape == (2, 24, 24) and item["label"].shape == (1, 24, 24)
+        sharp = [torch.from_numpy(f) for f in (cine if frame < 4 else _frames(2, 40, 40, seed=4))]
+        k = frame if frame < 4 else frame - 4
+        spot = float(item["focal_spot_mm"])
+        torch.testing.assert_close(item["label"][0], sharp[k][r : r + 24, c : c + 24])
+        blurred = [deg.degrade(f, spot, None)[r : r + 24, c : c + 24] for f in sharp]
+        torch.testing.assert_close(item["image"][0], blurred[k], atol=1e-6, rtol=0)
+        others = [blurred[j] for j in range(max(0, k - 2), min(len(sharp), k + 3)) if j != k]
+        torch.testing.assert_close(item["image"][1], torch.stack(others).mean(0), atol=1e-6, rtol=0)
+
+
+def test_temporal_patches_noise_and_drift():
+    still = [np.full((48, 48), 0.5, np.float32)] * 5
+    deg = FocalSpotDegradation(focal_spot_mm=1.0, photons=1e4, seed=0)
+    item = TemporalDeblurPatchDataset([still], radius=2, patch_size=40, degradation=deg, seed=2)[0]
+    # independent noise per frame: the mean of 2 neighbours (frame 0) has half the variance of one frame
+    assert abs(float(item["image"][0].var()) / float(item["image"][1].var()) - 2.0) < 0.5
+    ramp = np.tile(np.linspace(0.1, 0.9, 64, dtype=np.float32), (64, 1))  # changes along the columns only
+    deg = FocalSpotDegradation(focal_spot_mm=0.3, photons=None, seed=0)
+    fixed = TemporalDeblurPatchDataset([[ramp] * 3], radius=1, patch_size=32, degradation=deg, drift_prob=0.0)
+    item = fixed[fixed.index.tolist().index([1, 20, 20])]
+    torch.testing.assert_close(item["image"][1], item["image"][0], atol=1e-5, rtol=0)
+    drifting = TemporalDeblurPatchDataset([[ramp] * 3], radius=1, patch_size=32, degradation=deg, drift_prob=1.0)
+    i = drifting.index.tolist().index([0, 20, 20])  # one neighbour (frame 1), moved by the drift
+    assert any(not torch.allclose(drifting[i]["image"][1], drifting[i]["image"][0], atol=1e-5) for _ in range(8))
+    with pytest.raises(ValueError, match="radius"):
+        TemporalDeblurPatchDataset([[ramp] * 3], radius=0)
+    with pytest.raises(ValueError, match="at least 2"):
+        TemporalDeblurPatchDataset([[ramp]], radius=1)
+    with pytest.raises(ValueError, match="share a size"):
+        TemporalDeblurPatchDataset([[ramp, ramp[:40]]], radius=1, patch_size=32)
+    with pytest.raises(TypeError, match="list of cines"):
+        TemporalDeblurPatchDataset(np.stack([ramp] * 3), radius=1)

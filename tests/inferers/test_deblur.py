@@ -76,7 +76,7 @@ def test_network_mode_and_numpy_input():
 
 def test_input_checks():
     net = _Pointwise()
-    with pytest.raises(ValueError, match=r"\(T, 1, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(T, C, H, W\)"):
         deblur_cine(torch.rand(3, 40, 28), net)
     with pytest.raises(TypeError, match="float"):
         deblur_cine(torch.ones(2, 1, 8, 8, dtype=torch.uint8), net)
@@ -195,6 +195,41 @@ def test_load_deblur_network_reads_the_bundle_offset(tmp_path):
     assert not net.training
     with pytest.raises(ValueError, match="no bundle"):
         load_deblur_network(tmp_path / "missing", "cpu")
+    with pytest.raises(ValueError, match="no weights at .*model_temporal.pt"):
+        load_deblur_network(bundle, "cpu", temporal=True)
+    temporal = RDNDeblur(in_channels=2, out_channels=1, zero_init_last=False)
+    torch.save(temporal.state_dict(), bundle / "models" / "model_temporal.pt")
+    tnet, _ = load_deblur_network(bundle, "cpu", temporal=True)
+    x2 = torch.rand(1, 2, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(tnet(x2), temporal(x2))
+
+
+def test_deblur_cine_checks_the_network_channels():
+    net = RDNDeblur(in_channels=2, out_channels=1, num_features=4, num_blocks=1, num_layers=1, growth_rate=2)
+    frames = _cine(3)
+    assert deblur_cine(torch.cat([frames, frames], 1), net, progress=False).shape == frames.shape
+    with pytest.raises(ValueError, match="takes 2 channel"):
+        deblur_cine(frames, net, progress=False)
+
+
+def test_cine_inferer_temporal_network_without_geometry():
+    class Neighbours(nn.Module):
+        in_channels = 2
+
+        def forward(self, x):
+            return x[:, 1:]  # the neighbours' mean (offset removed and added back)
+
+    cine = _cine(5, 16, 16)
+    inferer = CineDeblurInferer(temporal_radius=1, temporal_network=Neighbours())
+    out = inferer(cine.permute(1, 0, 2, 3)[None], _Pointwise())[0].permute(1, 0, 2, 3)  # no geometry: Neighbours
+    from monai_angio.inferers.temporal_deblur import neighbour_mean
+
+    torch.testing.assert_close(out, neighbour_mean(cine, 1)[0].clamp(0, 1))
+    with pytest.raises(ValueError, match="needs focal_spot_mm"):  # without a temporal network
+        CineDeblurInferer(temporal_radius=1)(cine.permute(1, 0, 2, 3)[None], _Pointwise())
+    with pytest.raises(ValueError, match="2 channels"):
+        CineDeblurInferer(temporal_radius=1, temporal_network=RDNDeblur(num_features=4, num_blocks=1))
 
 
 @pytest.mark.parametrize("n", [2, 4, 8])

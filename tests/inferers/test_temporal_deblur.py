@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from moving_texture import moving_texture, texture
+from torch import nn
 
 from monai_angio.inferers.temporal_deblur import (
     consistency_step,
@@ -129,3 +130,41 @@ def test_global_motion_aligns_the_neighbours():
         for gm in (None, "similarity")
     }
     assert err["similarity"] < 0.7 * err[None]
+
+
+def test_temporal_network_takes_the_frame_and_its_neighbours_mean():
+    from monai_angio.inferers.temporal_deblur import takes_neighbours
+
+    class Probe(nn.Module):
+        in_channels = 2
+
+        def forward(self, x):  # (B, 2, H, W) -> the neighbours' channel
+            self.seen = x.clone()
+            return x[:, 1:]
+
+    blurred, _, kernel = static_cine(frames=5, noise=0.02)
+    probe = Probe()
+    assert takes_neighbours(probe) and not takes_neighbours(RDNDeblur(num_features=4, num_blocks=1))
+    out = temporal_deblur_cine(blurred, probe, None, radius=2, progress=False, batch_size=5)  # no kernel needed
+    mean, _ = neighbour_mean(blurred, 2)
+    torch.testing.assert_close(probe.seen, torch.cat([blurred, mean], 1))
+    torch.testing.assert_close(out, mean.clamp(0, 1))
+    # with a kernel the consistency step follows
+    corrected = temporal_deblur_cine(blurred, probe, kernel, radius=2, balance=0.3, progress=False)
+    torch.testing.assert_close(corrected, consistency_step(blurred, mean, kernel, 0.3).clamp(0, 1))
+    single = RDNDeblur(num_features=4, num_blocks=1, num_layers=1, growth_rate=2)
+    with pytest.raises(ValueError, match="needs the focal-spot kernel"):
+        temporal_deblur_cine(blurred, single, None, progress=False)
+
+
+def test_geometry_kernel_optional():
+    from monai_angio.inferers.temporal_deblur import geometry_kernel
+
+    assert geometry_kernel({}, required=False) == (None, {})
+    assert geometry_kernel({"focal_spot_mm": 0.6}, required=False) == (None, {})  # header incomplete
+    kernel, geometry = geometry_kernel(
+        {}, focal_spot_mm=0.6, sod_mm=750, sid_mm=1100, pixel_spacing_mm=0.154, required=False
+    )
+    assert kernel is not None and geometry["focal_spot_mm"] == 0.6
+    with pytest.raises(ValueError, match="needs sod_mm"):  # explicit but incomplete values still raise
+        geometry_kernel({}, focal_spot_mm=0.6, required=False)

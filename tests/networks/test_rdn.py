@@ -112,3 +112,17 @@ def test_bad_arguments_and_inputs():
         net(torch.rand(1, 8, 8))
     with pytest.raises(TypeError):
         net([[0.0]])
+
+
+def test_context_channels_residual_to_the_first():
+    """in_channels=2, out_channels=1: the residual is the first input channel; the untrained net returns it."""
+    net = RDNDeblur(in_channels=2, out_channels=1, num_features=8, num_blocks=2, num_layers=2, growth_rate=4)
+    x = torch.rand(2, 2, 12, 10)
+    out = net(x)
+    assert out.shape == (2, 1, 12, 10)
+    torch.testing.assert_close(out, x[:, :1])
+    with torch.no_grad():
+        net.last.bias.fill_(0.5)
+    torch.testing.assert_close(net(x), x[:, :1] + 0.5)
+    with pytest.raises(ValueError, match="out_channels <= in_channels"):
+        RDNDeblur(in_channels=1, out_channels=2)

@@ -1,0 +1,183 @@
+"""Train the temporal deblurring network: the RDN of cerebral_dsa_deblurring with the neighbours' mean as 2nd channel.
+
+The network (:class:`monai_angio.networks.RDNDeblur` with ``in_channels=2, out_channels=1``) sees a large-focal-spot
+frame and the mean of its neighbouring frames (``--radius`` on each side) and restores the frame; the neighbours show
+the same anatomy with independent noise. It starts from the single-frame weights (``--pretrained``, default the
+bundle's ``models/model.pt``) with the new channel's first-layer weights at zero, so training starts from the
+single-frame network and learns how much to take from the neighbours.
+
+Data: consecutive frames of the first 70 % of the real cine (``--data``, its last 4 training frames for validation,
+the last 30 % never used) and ``--phantoms`` DSA phantom cines of 4 filled frames, degraded as the single-frame
+training (focal spot 0.3-1.5 mm, SOD 750 mm, SID 1100 mm, 0.154 mm pixels, Poisson noise 1e4-1e5 quanta, the same
+focal spot for the frames of a window and independent noise) by
+:class:`monai_angio.data.deblur.TemporalDeblurPatchDataset`; with probability ``--drift-prob`` the neighbours drift by
+a whole pixel per frame, so the network learns to reject neighbours that do not match. Patches 40x40 every 20 px,
+batch 128, flips and 90-degree rotations, l1 loss, Adam with the learning rate divided by 10 after 60 % of the epochs,
+MONAI ``SupervisedTrainer``; after every epoch the PSNR on 256² crops of the 4 validation frames (0.6/0.9/1.2 mm,
+2e4 quanta) and the best weights are saved to ``--out``.
+
+Usage:
+    python scripts/train_temporal_deblur.py [--epochs 12] [--epoch-length 70] [--lr 3e-4] [--threads 2]
+        [--out bundles/cerebral_dsa_deblurring/models/model_temporal.pt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from ignite.engine import Events
+from monai.engines import SupervisedTrainer
+from monai.transforms import Compose, RandFlipd, RandRotate90d
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLE = REPO / "bundles" / "cerebral_dsa_deblurring"
+sys.path.insert(0, str(REPO))
+
+from monai_angio.data.deblur import (  # noqa: E402
+    DeblurEvalDataset,
+    FocalSpotDegradation,
+    TemporalDeblurPatchDataset,
+    load_frames,
+    phantom_frames,
+)
+from monai_angio.inferers.deblur import OffsetInferer, deblur_cine  # noqa: E402
+from monai_angio.inferers.temporal_deblur import neighbour_mean  # noqa: E402
+from monai_angio.metrics import psnr  # noqa: E402
+from monai_angio.networks import RDNDeblur  # noqa: E402
+
+ARCH = {"num_features": 32, "num_blocks": 6, "num_layers": 4, "growth_rate": 16}
+GEOMETRY = {"profile": "gaussian", "sod_mm": 750.0, "sid_mm": 1100.0, "pixel_spacing_mm": 0.154}
+INPUT_OFFSET = 0.6
+
+
+def widen_state_dict(state: dict[str, torch.Tensor], in_channels: int) -> dict[str, torch.Tensor]:
+    """Single-frame RDN weights for a network with ``in_channels`` inputs: the extra first-layer weights are zero."""
+    state = dict(state)
+    w = state["shallow1.weight"]
+    extra = torch.zeros(w.shape[0], in_channels - w.shape[1], *w.shape[2:], dtype=w.dtype)
+    state["shallow1.weight"] = torch.cat([w, extra], dim=1)
+    return state
+
+
+def validation_psnr(net: torch.nn.Module, frames: list[np.ndarray], radius: int) -> dict[float, float]:
+    """Mean PSNR of the temporal network on 256² crops of ``frames`` (one cine) per focal-spot size."""
+    out = {}
+    for spot in (0.6, 0.9, 1.2):
+        ds = DeblurEvalDataset(frames, [spot], 2.0e4, roi_size=256, seed=7, **GEOMETRY)
+        items = [ds[i] for i in range(len(ds))]
+        y = torch.stack([it["image"] for it in items])
+        x = torch.stack([it["label"] for it in items])
+        mean, _ = neighbour_mean(y, radius)
+        restored = deblur_cine(torch.cat([y, mean], 1), net, progress=False, input_offset=INPUT_OFFSET)
+        out[spot] = float(psnr(restored, x, 1.0).mean())
+    return out
+
+
+def batch_loss(output) -> float:
+    """The loss of a ``SupervisedTrainer`` iteration output (a dict, or a decollated list of dicts)."""
+    return float((output[0] if isinstance(output, list) else output)["loss"])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Train; returns the log written beside the weights (arguments, validation history, best epoch)."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d")
+    ap.add_argument("--pretrained", type=Path, default=BUNDLE / "models" / "model.pt",
+                    help="single-frame weights (widened) or temporal weights to continue")  # fmt: skip
+    ap.add_argument("--out", type=Path, default=BUNDLE / "models" / "model_temporal.pt")
+    ap.add_argument("--radius", type=int, default=2)
+    ap.add_argument("--phantoms", type=int, default=8)
+    ap.add_argument("--drift-prob", type=float, default=0.25)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epoch-length", type=int, default=70)
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3.0e-4)
+    ap.add_argument("--first-lr-mult", type=float, default=10.0, help="learning-rate factor of the first layer")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        raise SystemExit(f"error: training frames not found at {args.data} (give --data)")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    cines = [load_frames(args.data, part="train", val_frames=4)]
+    filled = phantom_frames(args.phantoms, 256, frames_per_phantom=4) if args.phantoms else []
+    cines += [filled[i : i + 4] for i in range(0, len(filled), 4)]
+    val = load_frames(args.data, part="val", val_frames=4)
+    keys = ["image", "label"]
+    transform = Compose([RandFlipd(keys, 0.5, 0), RandFlipd(keys, 0.5, 1), RandRotate90d(keys, 0.75)])
+    degradation = FocalSpotDegradation((0.3, 1.5), (1.0e4, 1.0e5), seed=args.seed, **GEOMETRY)
+    dataset = TemporalDeblurPatchDataset(
+        cines, args.radius, 40, 20, degradation, transform, seed=args.seed, drift_prob=args.drift_prob
+    )
+    sampler = torch.utils.data.RandomSampler(dataset, num_samples=args.epoch_length * args.batch_size)
+    loader = torch.utils.data.DataLoader(dataset, args.batch_size, sampler=sampler, num_workers=1)
+
+    net = RDNDeblur(in_channels=2, out_channels=1, **ARCH)
+    if args.pretrained and args.pretrained.is_file():
+        state = torch.load(args.pretrained, map_location="cpu", weights_only=True)
+        widen = state["shallow1.weight"].shape[1] == 1  # single-frame weights: the neighbour channel starts at zero
+        net.load_state_dict(widen_state_dict(state, 2) if widen else state)
+        print(f"started from {args.pretrained}" + (" (neighbour channel at zero)" if widen else ""))
+    # Adam moves a weight by about lr per step: the new channel's weights start at zero and must grow to the size
+    # of the trained ones, so the first layer learns ``--first-lr-mult`` times faster
+    first = list(net.shallow1.parameters())
+    rest = [p for n, p in net.named_parameters() if not n.startswith("shallow1.")]
+    optimizer = torch.optim.Adam(
+        [{"params": first, "lr": args.lr * args.first_lr_mult}, {"params": rest, "lr": args.lr}], lr=args.lr
+    )
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, [int(round(0.6 * args.epochs))], 0.1)
+    trainer = SupervisedTrainer(
+        device=torch.device("cpu"),
+        max_epochs=args.epochs,
+        train_data_loader=loader,
+        network=net,
+        optimizer=optimizer,
+        loss_function=torch.nn.L1Loss(),
+        inferer=OffsetInferer(INPUT_OFFSET),
+        epoch_length=args.epoch_length,
+    )
+    history: list[dict] = []
+    best = {"psnr": -np.inf}
+    start = time.time()
+
+    def validate(engine) -> None:
+        scheduler.step()
+        scores = validation_psnr(net, val, args.radius)
+        mean = float(np.mean(list(scores.values())))
+        loss = batch_loss(engine.state.output)
+        history.append({"epoch": engine.state.epoch, "val_psnr": scores, "val_mean": mean, "loss": loss,
+                        "minutes": (time.time() - start) / 60})  # fmt: skip
+        if mean > best["psnr"]:
+            best.update(psnr=mean, epoch=engine.state.epoch)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(net.state_dict(), args.out)
+        print(f"epoch {engine.state.epoch}: val PSNR " + " / ".join(f"{v:.3f}" for v in scores.values())
+              + f" (mean {mean:.3f}, best {best['psnr']:.3f} at {best['epoch']}), {(time.time() - start) / 60:.1f} min",
+              flush=True)  # fmt: skip
+
+    def log_iteration(engine) -> None:
+        if engine.state.iteration % 10 == 0:
+            print(f"  it {engine.state.iteration}: loss {batch_loss(engine.state.output):.5f}", flush=True)
+
+    trainer.add_event_handler(Events.EPOCH_COMPLETED, validate)
+    trainer.add_event_handler(Events.ITERATION_COMPLETED, log_iteration)
+    net.eval()
+    initial = validation_psnr(net, val, args.radius)
+    print("before training: val PSNR " + " / ".join(f"{v:.3f}" for v in initial.values()), flush=True)
+    trainer.run()
+    log = {"args": {k: str(v) for k, v in vars(args).items()}, "initial": initial, "history": history, "best": best}
+    args.out.with_suffix(".json").write_text(json.dumps(log, indent=2))
+    print(f"best val PSNR {best['psnr']:.3f} at epoch {best.get('epoch')}; weights {args.out}")
+    return log
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Tests of scripts/train_temporal_deblur.py on a small generated cine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from module_loader import load_module
+from moving_texture import texture
+from PIL import Image
+
+from monai_angio.networks import RDNDeblur
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+train = load_module("monai_angio_scripts_train_temporal_deblur", REPO_ROOT / "scripts" / "train_temporal_deblur.py")
+
+
+def test_widen_keeps_the_single_frame_network():
+    single = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4, zero_init_last=False)
+    wide = RDNDeblur(in_channels=2, out_channels=1, num_features=8, num_blocks=1, num_layers=1, growth_rate=4)
+    wide.load_state_dict(train.widen_state_dict(single.state_dict(), 2))
+    x = torch.rand(2, 1, 12, 12)
+    with torch.no_grad():  # the neighbour channel starts at zero weight: any content there is ignored
+        torch.testing.assert_close(wide(torch.cat([x, torch.rand_like(x)], 1)), single(x))
+
+
+def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
+    frames = tmp_path / "cine"
+    frames.mkdir()
+    base = texture(64, seed=1)[0, 0].numpy()
+    for i in range(20):  # a still texture with a brightening square: 20 frames, 64x64, 8 bit
+        f = 0.3 + 0.5 * base
+        f[20:30, 20:30] += 0.01 * i
+        Image.fromarray(np.rint(np.clip(f, 0, 1) * 255).astype(np.uint8)).save(frames / f"{i:03d}.png")
+    single = tmp_path / "single.pt"
+    torch.save(RDNDeblur().state_dict(), single)
+    out = tmp_path / "models" / "model_temporal.pt"
+    log = train.main(["--data", str(frames), "--pretrained", str(single), "--out", str(out), "--epochs", "2",
+                      "--epoch-length", "2", "--batch-size", "8", "--phantoms", "1", "--threads", "1"])  # fmt: skip
+    assert [h["epoch"] for h in log["history"]] == [1, 2]
+    assert set(log["initial"]) == {0.6, 0.9, 1.2} and all(np.isfinite(v) for v in log["initial"].values())
+    assert log["best"]["epoch"] in (1, 2)
+    net = RDNDeblur(in_channels=2, out_channels=1)
+    net.load_state_dict(torch.load(out, map_location="cpu", weights_only=True))
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["best"]["psnr"] == log["best"]["psnr"]
