@@ -23,7 +23,8 @@ With ``--motion PX:DEG`` the sharp frames are first moved by the synthetic camer
 ``rdn_temporal_motion`` adds the temporal mode with ``global_motion="similarity"`` (neighbours resampled to each
 frame's geometry); the report is then ``deblur_temporal_motion.{json,md}``.
 
-Writes ``deblur_temporal.json`` and ``deblur_temporal.md`` into ``--out`` (default ``docs/bench``). Usage:
+Writes ``deblur_temporal.json``, ``deblur_temporal.md``, a per-frame PSNR plot ``deblur_temporal_psnr.png`` and a
+side-by-side picture ``deblur_temporal_side_by_side.png`` into ``--out`` (default ``docs/bench``). Usage:
     python scripts/bench_temporal_deblur.py [--threads 2] [--radius 2] [--photons 20000] [--motion 2:0.2]
 """
 
@@ -46,7 +47,7 @@ import bench_deblur as bd  # noqa: E402  (paths, geometry, network loader)
 from monai_angio.data.deblur import DeblurEvalDataset, load_frames  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
 from monai_angio.inferers.temporal_deblur import consistency_step, temporal_anatomy  # noqa: E402
-from monai_angio.metrics import psnr, ssim  # noqa: E402
+from monai_angio.metrics import plot_curves, psnr, side_by_side_png, ssim  # noqa: E402
 from monai_angio.networks import RDNDeblur  # noqa: E402
 
 BALANCES = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -134,6 +135,9 @@ def main() -> None:
             p, s = psnr(out, x, 1.0), ssim(out, x, 1.0)
             row[f"{m}_psnr_mean"], row[f"{m}_psnr_std"] = float(p.mean()), float(p.std())
             row[f"{m}_ssim_mean"] = float(s.mean())
+            row[f"{m}_psnr_per_frame"] = [round(float(v), 3) for v in p.flatten()]
+        mid = y.shape[0] // 2  # the middle frame, for the side-by-side picture
+        example = {"spot": spot, "frame": mid, "sharp": x[mid, 0], **{m: o[mid, 0] for m, o in outputs.items()}}
         row["rdn_gain_db"] = row["rdn_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_gain_db"] = row["rdn_temporal_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_net_gain_db"] = row["temporal_net_psnr_mean"] - row["blurred_psnr_mean"]
@@ -172,8 +176,30 @@ def main() -> None:
             f"{r['temporal_net_gain_db']:+.2f} | {r['temporal_net_consistency_gain_db']:+.2f} | "
             f"{r['balance']}, {r['balance_net']} |"
         )
+    curves = ("rdn", "rdn_temporal", "temporal_net", "rdn_temporal_motion", "temporal_net_motion")
+    plot_curves(
+        args.out / f"{name}_psnr.png",
+        {
+            f"{r['focal_spot_mm']} mm": {labels[m]: r[f"{m}_psnr_per_frame"] for m in curves if m in methods}
+            for r in rows
+        },  # fmt: skip
+        xlabel="held-out frame",
+        title=f"Per-frame PSNR, held-out real frames{motion}",
+    )
+    h, w = example["sharp"].shape
+    crop = (slice(h // 2 - 128, h // 2 + 128), slice(w // 2 - 128, w // 2 + 128))
+    shown = ("blurred", "rdn", "rdn_temporal", "temporal_net")
+    side_by_side_png(
+        args.out / f"{name}_side_by_side.png",
+        [example[m][crop] for m in shown] + [example["sharp"][crop]],
+        [f"{labels[m]} {float(psnr(example[m][None, None], example['sharp'][None, None], 1.0)):.2f} dB" for m in shown]
+        + ["sharp (real frame)"],  # fmt: skip
+        value_range=(float(example["sharp"][crop].min()), float(example["sharp"][crop].max())),
+    )
+    lines += ["", f"Per-frame PSNR: `{name}_psnr.png`; side by side: `{name}_side_by_side.png` (held-out frame "
+              f"{example['frame']}, focal spot {example['spot']} mm, central 256² crop).", ""]  # fmt: skip
     (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {args.out / name}.json and .md")
+    print(f"wrote {args.out / name}.json, .md and the pictures")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ __all__ = [
     "write_frames_csv",
     "read_frames_csv",
     "plot_frame_quality",
+    "plot_curves",
     "write_summary_json",
     "side_by_side_png",
     "atomic_write",
@@ -205,6 +206,40 @@ def plot_frame_quality(path: str | os.PathLike, rows: Iterable[FrameQuality], ti
     axes[1].set_xlabel("frame index")
     if title:
         axes[0].set_title(title)
+    fig.tight_layout()
+    return _save_figure(fig, path)
+
+
+def plot_curves(
+    path: str | os.PathLike,
+    panels: Mapping[str, Mapping[str, Sequence[float]]],
+    xlabel: str = "frame index",
+    ylabel: str = "PSNR (dB)",
+    title: str | None = None,
+) -> Path:
+    """Plot named curves in one panel per entry of ``panels`` (side by side) and write a PNG.
+
+    Args:
+        path: output ``.png`` file.
+        panels: ``{panel title: {curve label: values}}``; values are plotted against their index.
+        xlabel, ylabel: axis labels.
+        title: figure title.
+    """
+    if not panels or any(not curves for curves in panels.values()):
+        raise ValueError("plot_curves: every panel needs at least one curve.")
+    fig = _new_figure(4.2 * len(panels), 3.8)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, curves) in zip(axes, panels.items(), strict=True):
+        for label, values in curves.items():
+            ax.plot(np.arange(len(values)), np.asarray(values, dtype=float), marker="o", markersize=2.5,
+                    linewidth=0.9, label=label)  # fmt: skip
+        ax.set_title(str(name), fontsize="medium")
+        ax.set_xlabel(xlabel)
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel(ylabel)
+    axes[0].legend(loc="best", fontsize="small")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return _save_figure(fig, path)
 

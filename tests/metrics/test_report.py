@@ -12,6 +12,7 @@ from PIL import Image
 from monai_angio.metrics import (
     FrameQualityReport,
     interpolation_error,
+    plot_curves,
     psnr,
     read_frames_csv,
     side_by_side_png,
@@ -165,3 +166,16 @@ def test_side_by_side_png(tmp_path):
         side_by_side_png(tmp_path / "x.png", [a, np.zeros((2, 3, 4, 5))])
     with pytest.raises(ValueError, match="empty"):
         side_by_side_png(tmp_path / "x.png", [])
+
+
+def test_plot_curves(tmp_path):
+    from PIL import Image
+
+    path = plot_curves(
+        tmp_path / "c.png", {"0.6 mm": {"a": [1.0, 2.0, 3.0], "b": [2.0, 2.0, 2.5]}, "1.2 mm": {"a": [1, 0]}}
+    )
+    assert path.is_file()
+    w, h = Image.open(path).size
+    assert w > h > 0  # two panels side by side
+    with pytest.raises(ValueError, match="at least one curve"):
+        plot_curves(tmp_path / "x.png", {"empty": {}})
