@@ -53,8 +53,8 @@ from monai_angio.data.deblur import (  # noqa: E402
     load_frames,
     phantom_frames,
 )
-from monai_angio.inferers.deblur import OffsetInferer, deblur_cine  # noqa: E402
-from monai_angio.inferers.temporal_deblur import neighbour_mean  # noqa: E402
+from monai_angio.inferers.deblur import OffsetInferer  # noqa: E402
+from monai_angio.inferers.temporal_deblur import temporal_anatomy  # noqa: E402
 from monai_angio.metrics import psnr  # noqa: E402
 from monai_angio.networks import RDNDeblur  # noqa: E402
 
@@ -81,8 +81,7 @@ def validation_psnr(net: torch.nn.Module, frames: list[np.ndarray], radius: int)
         items = [ds[i] for i in range(len(ds))]
         y = torch.stack([it["image"] for it in items])
         x = torch.stack([it["label"] for it in items])
-        mean, _ = neighbour_mean(y, radius)
-        restored = deblur_cine(torch.cat([y, mean], 1), net, progress=False, input_offset=INPUT_OFFSET)
+        restored = temporal_anatomy(y, net, radius, progress=False, input_offset=INPUT_OFFSET)
         out[spot] = float(psnr(restored, x, 1.0).mean())
     return out
 

@@ -294,6 +294,8 @@ class DeblurPatchDataset(Randomizable, Dataset):
         seed: random seed.
     """
 
+    shift: int = 0  # extra padding beyond the blur margin (patches cut at shifted positions by subclasses)
+
     def __init__(
         self,
         frames: Sequence[np.ndarray | torch.Tensor],
@@ -324,8 +326,8 @@ class DeblurPatchDataset(Randomizable, Dataset):
             self.margin = self.degradation.margin
             self.blurred = None
         self.sharp = sharp
-        # reflect-padded copies: a patch plus its margin is then always inside the array
-        self.padded = [self._pad(s, self.margin) for s in sharp]
+        # reflect-padded copies: a patch plus its margin (and a subclass's extra ``shift``) is always inside the array
+        self.padded = [self._pad(s, self.margin + self.shift) for s in sharp]
         index = []
         for i, s in enumerate(sharp):
             grid = patch_grid(int(s.shape[0]), int(s.shape[1]), self.patch_size, stride)
@@ -430,9 +432,8 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         self.drift_prob = float(drift_prob)
         self.max_drift = int(max_drift)
         self.cine_window = window
-        super().__init__(frames, None, patch_size, stride, degradation, transform, seed)
         self.shift = self.radius * self.max_drift  # extra padding for the drifting windows
-        self.padded = [self._pad(f, self.margin + self.shift) for f in self.sharp]
+        super().__init__(frames, None, patch_size, stride, degradation, transform, seed)
 
     def _transform(self, index: int) -> dict[str, Any]:
         frame, r, c = (int(v) for v in self.index[index])
@@ -451,7 +452,7 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         others = torch.cat([blurred[:centre], blurred[centre + 1 :]])
         item = {
             "image": torch.stack([blurred[centre], others.mean(0)]),
-            "label": self.padded[frame][r + s + m : r + s + m + p, c + s + m : c + s + m + p][None].clone(),
+            "label": self.sharp[frame][r : r + p, c : c + p][None].clone(),
             "focal_spot_mm": torch.tensor(self.degradation.last_focal_spot_mm, dtype=torch.float32),
         }
         return apply_transform(self.transform, item) if self.transform is not None else item

@@ -223,7 +223,7 @@ class CineDeblurInferer(Inferer):
         self.input_offset = float(input_offset)
         check_ensemble_order(self_ensemble, "self_ensemble")
         self.self_ensemble = int(self_ensemble)
-        from monai_angio.inferers.temporal_deblur import check_temporal_radius
+        from monai_angio.inferers.temporal_deblur import check_temporal_radius, takes_neighbours
         from monai_angio.networks.global_motion import check_global_motion
 
         check_temporal_radius(temporal_radius, "temporal_radius")
@@ -231,7 +231,7 @@ class CineDeblurInferer(Inferer):
         self.temporal_radius, self.balance, self.global_motion = temporal_radius, float(balance), global_motion
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
-        if temporal_network is not None and getattr(temporal_network, "in_channels", 2) != 2:
+        if temporal_network is not None and not takes_neighbours(temporal_network):
             raise ValueError("temporal_network must take 2 channels (a frame and the mean of its neighbours).")
         self.temporal_network = temporal_network
 
