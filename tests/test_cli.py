@@ -236,13 +236,14 @@ def test_global_motion_compensation_is_applied_and_named(tmp_path):
     src = tmp_path / "moving.dcm"
     save_cine(src, truth[::2], 12, method="moving texture", frame_time_ms=100.0)
     err = {}
-    for gm in (None, "similarity"):
+    for gm in (None, "none", "similarity"):  # off by default; "none" switches it off explicitly
         out = tmp_path / f"{gm}.dcm"
         main(["interpolate", str(src), str(out), "--method", "linear"] + (["--global-motion", gm] if gm else []))
         ds = pydicom.dcmread(out)
-        assert ("global motion similarity" in ds.DerivationDescription) == (gm is not None)
+        assert ("global motion" in ds.DerivationDescription) == (gm == "similarity")
         synth = ds.pixel_array[1::2].astype(float) / 4095
         err[gm] = np.abs(synth - truth[1::2, 0].numpy())[:, 16:-16, 16:-16].mean()
+    assert err["none"] == err[None]
     assert err["similarity"] < 0.25 * err[None]
 
 
@@ -270,11 +271,15 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
         err[name] = np.abs(restored.pixel_array / 4095 - sharp[:, 0].numpy()).mean()
     assert "temporal +-2 frames, focal spot 1.2 mm kernel" in restored.DerivationDescription
     assert err["temporal"] < 0.8 * err["single"]
-    moved = tmp_path / "moved.dcm"  # a still cine: the global motion step changes (almost) nothing
-    main(["deblur", str(src), str(moved), "--temporal", "2", "--global-motion", "similarity"])
-    ds_moved = pydicom.dcmread(moved)
-    assert "global motion similarity" in ds_moved.DerivationDescription
-    assert np.abs(ds_moved.pixel_array.astype(float) - restored.pixel_array).mean() < 2.0
+    assert "global motion similarity" in restored.DerivationDescription  # the default of --temporal
+    still = tmp_path / "still.dcm"  # a still cine: the global motion step changes (almost) nothing
+    main(["deblur", str(src), str(still), "--temporal", "2", "--global-motion", "none"])
+    ds_still = pydicom.dcmread(still)
+    assert "global motion" not in ds_still.DerivationDescription
+    assert np.abs(ds_still.pixel_array.astype(float) - restored.pixel_array).mean() < 2.0
+    with pytest.raises(SystemExit):
+        main(["deblur", str(src), str(tmp_path / "bad.dcm"), "--temporal", "2", "--global-motion", "rigid"])
+    assert "global_motion must be None or one of" in capsys.readouterr().err
     # without the geometry in the header: the temporal network alone, or the geometry given on the command line
     plain = tmp_path / "plain.dcm"
     save_cine(plain, blurred, 12, method="blurred texture")
