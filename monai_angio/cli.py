@@ -218,25 +218,37 @@ class AngioCLI:
                 single frames on moving cines). The alignment fits 2 x ``temporal`` flows per frame: on a 9-frame
                 512² XA cine with ``--temporal 2`` it added 7 % to the command's time on a 2-core CPU.
         """
-        from monai_angio.inferers.deblur import DEFAULT_METHOD, deblur_cine, load_deblur_network
-        from monai_angio.inferers.temporal_deblur import check_temporal_radius, geometry_kernel, temporal_deblur_cine
+        from monai_angio.inferers.deblur import (
+            DEFAULT_METHOD,
+            deblur_cine,
+            load_deblur_network,
+            load_temporal_deblur_network,
+        )
+        from monai_angio.inferers.temporal_deblur import (
+            check_temporal_radius,
+            geometry_kernel,
+            takes_neighbours,
+            temporal_deblur_cine,
+        )
 
         check_temporal_radius(temporal, "--temporal")
         global_motion = _motion_option(global_motion)
         frames, meta = load_cine(input, min_frames=3 if temporal else 1)
-        kernel = None
-        if temporal:  # checked before a network loads; an unknown geometry: the temporal network alone
+        if temporal:  # the geometry is checked before a network loads
             kernel, geometry = geometry_kernel(meta, focal_spot, sod, sid, pixel_spacing, required=False)
-        network, offset = load_deblur_network(bundle, device, temporal=bool(temporal) and kernel is None)
+            network, offset = load_temporal_deblur_network(bundle, device, kernel_known=kernel is not None)
+        else:
+            network, offset = load_deblur_network(bundle, device)
         kw = {"tile_size": tile_size, "batch_size": batch_size, "input_offset": offset, "self_ensemble": self_ensemble}
         label = _method_label(DEFAULT_METHOD, {"self_ensemble": self_ensemble})
         if temporal:
             restored = temporal_deblur_cine(
                 frames, network, kernel, radius=temporal, balance=balance, global_motion=global_motion, **kw
             )
-            label += f"; temporal +-{temporal} frames, " + (
-                "temporal network" if kernel is None else f"focal spot {geometry['focal_spot_mm']:g} mm kernel"
+            parts = (["temporal network"] if takes_neighbours(network) else []) + (
+                [f"focal spot {geometry['focal_spot_mm']:g} mm kernel"] if kernel is not None else []
             )
+            label += f"; temporal +-{temporal} frames, " + ", ".join(parts)
             label += f", global motion {global_motion}" if global_motion else ""
         else:
             restored = deblur_cine(frames, network, **kw)

@@ -12,7 +12,10 @@ restored by
   (:func:`monai_angio.inferers.temporal_deblur.temporal_deblur_cine`);
 * ``temporal_net``: the bundle's temporal network (``models/model_temporal.pt``, the RDN with the mean of the
   neighbours as a second input channel, ``scripts/train_temporal_deblur.py``), no kernel needed;
-* ``temporal_net_consistency``: the same followed by the data-consistency step with the true kernel.
+* ``temporal_net_consistency``: the same followed by the data-consistency step with the true kernel;
+* for a temporal network with the kernel channel (3 inputs, ``--kernel-channel`` of the training script):
+  ``temporal_net_kernel``, the network told the true kernel, and ``temporal_net_kernel_consistency``, followed by the
+  data-consistency step (``temporal_net`` then tells it the kernel is unknown).
 
 The consistency balances are tuned per focal-spot size on 8 consecutive training frames (not on the test frames), as
 the baselines' parameters of ``bench_deblur.py``. PSNR/SSIM (data range 1) against the real frames, mean over all
@@ -46,7 +49,7 @@ import bench_deblur as bd  # noqa: E402  (paths, geometry, network loader)
 
 from monai_angio.data.deblur import DeblurEvalDataset, load_frames  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
-from monai_angio.inferers.temporal_deblur import consistency_step, temporal_anatomy  # noqa: E402
+from monai_angio.inferers.temporal_deblur import consistency_step, takes_kernel, temporal_anatomy  # noqa: E402
 from monai_angio.metrics import plot_curves, psnr, side_by_side_png, ssim  # noqa: E402
 from monai_angio.networks import RDNDeblur  # noqa: E402
 
@@ -88,20 +91,23 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     photons = args.photons or None
     net = bd.load_network(bd.WEIGHTS)
-    tnet = RDNDeblur(in_channels=2, out_channels=1)
-    tnet.load_state_dict(torch.load(args.temporal_weights, map_location="cpu", weights_only=True))
+    state = torch.load(args.temporal_weights, map_location="cpu", weights_only=True)
+    tnet = RDNDeblur(in_channels=state["shallow1.weight"].shape[1], out_channels=1)
+    tnet.load_state_dict(state)
     tnet.eval()
+    told = ("temporal_net_kernel", "temporal_net_kernel_consistency") if takes_kernel(tnet) else ()
     test = load_frames(bd.DSA, part="test")
     train = load_frames(bd.DSA, part="train")
     tune = train[20:28]
-    methods, name = METHODS, "deblur_temporal"
+    methods, name = (*METHODS, *told), "deblur_temporal"
     if args.motion:
         from bench_strong_motion import moving_cine
 
         px, deg = (float(v) for v in args.motion.split(":"))
         test, tune = ([f[0].numpy() for f in moving_cine(torch.from_numpy(np.stack(fr))[:, None], px, deg)]
                       for fr in (test, tune))  # fmt: skip
-        methods, name = (*METHODS, "rdn_temporal_motion", "temporal_net_motion"), "deblur_temporal_motion"
+        motion = ("rdn_temporal_motion", "temporal_net_motion") + (("temporal_net_kernel_motion",) if told else ())
+        methods, name = (*methods, *motion), "deblur_temporal_motion"
     kw = {"tile_size": args.tile_size or None, "progress": False, "input_offset": bd.INPUT_OFFSET}
     rows = []
     for spot in args.spots:
@@ -110,6 +116,7 @@ def main() -> None:
         balance, balance_net = (
             tune_balance(y, x, kernel, temporal_anatomy(y, n, args.radius, **kw)) for n in (net, tnet)
         )
+        balance_told = tune_balance(y, x, kernel, temporal_anatomy(y, tnet, args.radius, kernel=kernel, **kw))
         y, x, kernel = degrade(test, spot, args.spacing, photons, seed=0)
         anatomy = temporal_anatomy(y, net, args.radius, **kw)
         learned = temporal_anatomy(y, tnet, args.radius, **kw)
@@ -121,14 +128,23 @@ def main() -> None:
             "temporal_net": learned.clamp(0, 1),
             "temporal_net_consistency": consistency_step(y, learned, kernel, balance_net).clamp(0, 1),
         }
+        if told:
+            learned_told = temporal_anatomy(y, tnet, args.radius, kernel=kernel, **kw)
+            outputs["temporal_net_kernel"] = learned_told.clamp(0, 1)
+            outputs["temporal_net_kernel_consistency"] = consistency_step(y, learned_told, kernel, balance_told)
+            outputs["temporal_net_kernel_consistency"].clamp_(0, 1)
         if "rdn_temporal_motion" in methods:
             moved = temporal_anatomy(y, net, args.radius, global_motion="similarity", **kw)
             outputs["rdn_temporal_motion"] = consistency_step(y, moved, kernel, balance).clamp(0, 1)
             outputs["temporal_net_motion"] = temporal_anatomy(
                 y, tnet, args.radius, global_motion="similarity", **kw
             ).clamp(0, 1)
+            if told:
+                outputs["temporal_net_kernel_motion"] = temporal_anatomy(
+                    y, tnet, args.radius, global_motion="similarity", kernel=kernel, **kw
+                ).clamp(0, 1)
         row: dict[str, Any] = {"focal_spot_mm": spot, "frames": int(y.shape[0]), "balance": balance,
-                               "balance_net": balance_net}  # fmt: skip
+                               "balance_net": balance_net, "balance_kernel_net": balance_told}  # fmt: skip
         if args.motion:
             row["motion_px_deg"] = args.motion
         for m, out in outputs.items():
@@ -142,6 +158,8 @@ def main() -> None:
         row["temporal_gain_db"] = row["rdn_temporal_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_net_gain_db"] = row["temporal_net_psnr_mean"] - row["blurred_psnr_mean"]
         row["temporal_net_consistency_gain_db"] = row["temporal_net_consistency_psnr_mean"] - row["blurred_psnr_mean"]
+        for m in told:
+            row[f"{m}_gain_db"] = row[f"{m}_psnr_mean"] - row["blurred_psnr_mean"]
         rows.append(row)
         print(bd.progress_line(f"f={spot} mm (balance {balance})", row, methods, time.time() - t0), flush=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -153,7 +171,10 @@ def main() -> None:
     labels = {"blurred": "blurred", "rdn": "RDN", "rdn_temporal_anatomy": "RDN, temporal blend only",
               "rdn_temporal": "RDN temporal", "rdn_temporal_motion": "RDN temporal + global motion",
               "temporal_net": "temporal network", "temporal_net_consistency": "temporal network + consistency",
-              "temporal_net_motion": "temporal network + global motion"}  # fmt: skip
+              "temporal_net_motion": "temporal network + global motion",
+              "temporal_net_kernel": "temporal network told the kernel",
+              "temporal_net_kernel_consistency": "temporal network told the kernel + consistency",
+              "temporal_net_kernel_motion": "temporal network told the kernel + global motion"}  # fmt: skip
     lines = [
         "# Temporal deblurring: the RDN with each frame's neighbours and the known kernel",
         "",
@@ -164,8 +185,10 @@ def main() -> None:
         "mean ± std / SSIM.",
         "",
         "| focal spot (mm) | " + " | ".join(labels[m] for m in methods) + " | RDN gain (dB) | temporal gain (dB) | "
-        "temporal network gain (dB) | + consistency gain (dB) | balances |",
-        "|---:|" + "---|" * len(methods) + "---:|---:|---:|---:|---:|",
+        "temporal network gain (dB) | + consistency gain (dB) | "
+        + "".join(f"{labels[m]} gain (dB) | " for m in told)
+        + "balances |",
+        "|---:|" + "---|" * len(methods) + "---:|" * (5 + len(told)),
     ]
     for r in rows:
         cells = " | ".join(
@@ -174,9 +197,13 @@ def main() -> None:
         lines.append(
             f"| {r['focal_spot_mm']} | {cells} | {r['rdn_gain_db']:+.2f} | {r['temporal_gain_db']:+.2f} | "
             f"{r['temporal_net_gain_db']:+.2f} | {r['temporal_net_consistency_gain_db']:+.2f} | "
-            f"{r['balance']}, {r['balance_net']} |"
+            + "".join(f"{r[f'{m}_gain_db']:+.2f} | " for m in told)
+            + f"{r['balance']}, {r['balance_net']}"
+            + (f", {r['balance_kernel_net']}" if told else "")
+            + " |"
         )
-    curves = ("rdn", "rdn_temporal", "temporal_net", "rdn_temporal_motion", "temporal_net_motion")
+    curves = ("rdn", "rdn_temporal", "temporal_net", "temporal_net_kernel", "rdn_temporal_motion",
+              "temporal_net_motion", "temporal_net_kernel_motion")  # fmt: skip
     plot_curves(
         args.out / f"{name}_psnr.png",
         {
@@ -188,7 +215,7 @@ def main() -> None:
     )
     h, w = example["sharp"].shape
     crop = (slice(h // 2 - 128, h // 2 + 128), slice(w // 2 - 128, w // 2 + 128))
-    shown = ("blurred", "rdn", "rdn_temporal", "temporal_net")
+    shown = ("blurred", "rdn", "rdn_temporal", "temporal_net", *told[:1])
     side_by_side_png(
         args.out / f"{name}_side_by_side.png",
         [example[m][crop] for m in shown] + [example["sharp"][crop]],

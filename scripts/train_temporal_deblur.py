@@ -65,7 +65,7 @@ DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 
 
 def widen_state_dict(state: dict[str, torch.Tensor], in_channels: int) -> dict[str, torch.Tensor]:
-    """Single-frame RDN weights for a network with ``in_channels`` inputs: the extra first-layer weights are zero."""
+    """RDN weights for a network with more inputs, ``in_channels``: the extra first-layer weights are zero."""
     state = dict(state)
     w = state["shallow1.weight"]
     extra = torch.zeros(w.shape[0], in_channels - w.shape[1], *w.shape[2:], dtype=w.dtype)
@@ -73,17 +73,30 @@ def widen_state_dict(state: dict[str, torch.Tensor], in_channels: int) -> dict[s
     return state
 
 
-def validation_psnr(net: torch.nn.Module, frames: list[np.ndarray], radius: int) -> dict[float, float]:
-    """Mean PSNR of the temporal network on 256² crops of ``frames`` (one cine) per focal-spot size."""
+def validation_psnr(
+    net: torch.nn.Module, frames: list[np.ndarray], radius: int, known_kernel: bool = False
+) -> dict[float, float]:
+    """Mean PSNR of the temporal network on 256² crops of ``frames`` (one cine) per focal-spot size; a network with
+    the kernel channel is told the kernel when ``known_kernel``, else that it is unknown."""
     out = {}
     for spot in (0.6, 0.9, 1.2):
         ds = DeblurEvalDataset(frames, [spot], 2.0e4, roi_size=256, seed=7, **GEOMETRY)
         items = [ds[i] for i in range(len(ds))]
         y = torch.stack([it["image"] for it in items])
         x = torch.stack([it["label"] for it in items])
-        restored = temporal_anatomy(y, net, radius, progress=False, input_offset=INPUT_OFFSET)
+        kernel = ds.degradation.kernel(spot) if known_kernel else None
+        restored = temporal_anatomy(y, net, radius, kernel=kernel, progress=False, input_offset=INPUT_OFFSET)
         out[spot] = float(psnr(restored, x, 1.0).mean())
     return out
+
+
+def validation_scores(net: torch.nn.Module, frames: list[np.ndarray], radius: int, modes: list[bool]) -> dict:
+    """``{"known"/"unknown": {spot: PSNR}}`` for the kernel modes trained (``modes``: known_kernel values)."""
+    return {("known" if m else "unknown"): validation_psnr(net, frames, radius, m) for m in modes}
+
+
+def _format(scores: dict) -> str:
+    return "; ".join(f"{mode} " + " / ".join(f"{v:.3f}" for v in per.values()) for mode, per in scores.items())
 
 
 def batch_loss(output) -> float:
@@ -102,6 +115,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--radius", type=int, default=2)
     ap.add_argument("--phantoms", type=int, default=8)
     ap.add_argument("--drift-prob", type=float, default=0.25)
+    ap.add_argument(
+        "--kernel-channel",
+        action="store_true",
+        help="non-blind: a third input channel tells the network the kernel (from --pretrained 2-channel)",
+    )
+    ap.add_argument(
+        "--kernel-dropout",
+        type=float,
+        default=0.0,
+        help="with --kernel-channel, probability that the channel says 'unknown kernel'",
+    )
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--epoch-length", type=int, default=70)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -124,17 +148,21 @@ def main(argv: list[str] | None = None) -> dict:
     transform = Compose([RandFlipd(keys, 0.5, 0), RandFlipd(keys, 0.5, 1), RandRotate90d(keys, 0.75)])
     degradation = FocalSpotDegradation((0.3, 1.5), (1.0e4, 1.0e5), seed=args.seed, **GEOMETRY)
     dataset = TemporalDeblurPatchDataset(
-        cines, args.radius, 40, 20, degradation, transform, seed=args.seed, drift_prob=args.drift_prob
-    )
+        cines, args.radius, 40, 20, degradation, transform, seed=args.seed, drift_prob=args.drift_prob,
+        kernel_channel=args.kernel_channel, kernel_dropout=args.kernel_dropout, input_offset=INPUT_OFFSET,
+    )  # fmt: skip
+    in_channels = 3 if args.kernel_channel else 2
+    # validation modes: a blind network is told nothing; a non-blind one the kernel, and "unknown" if trained so
+    modes = [True] + ([False] if args.kernel_dropout > 0 else []) if args.kernel_channel else [False]
     sampler = torch.utils.data.RandomSampler(dataset, num_samples=args.epoch_length * args.batch_size)
     loader = torch.utils.data.DataLoader(dataset, args.batch_size, sampler=sampler, num_workers=1)
 
-    net = RDNDeblur(in_channels=2, out_channels=1, **ARCH)
+    net = RDNDeblur(in_channels=in_channels, out_channels=1, **ARCH)
     if args.pretrained and args.pretrained.is_file():
         state = torch.load(args.pretrained, map_location="cpu", weights_only=True)
-        widen = state["shallow1.weight"].shape[1] == 1  # single-frame weights: the neighbour channel starts at zero
-        net.load_state_dict(widen_state_dict(state, 2) if widen else state)
-        print(f"started from {args.pretrained}" + (" (neighbour channel at zero)" if widen else ""))
+        widen = state["shallow1.weight"].shape[1] < in_channels  # the new channels start at zero
+        net.load_state_dict(widen_state_dict(state, in_channels) if widen else state)
+        print(f"started from {args.pretrained}" + (" (new input channels at zero)" if widen else ""))
     # Adam moves a weight by about lr per step: the new channel's weights start at zero and must grow to the size
     # of the trained ones, so the first layer learns ``--first-lr-mult`` times faster
     first = list(net.shallow1.parameters())
@@ -159,8 +187,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     def validate(engine) -> None:
         scheduler.step()
-        scores = validation_psnr(net, val, args.radius)
-        mean = float(np.mean(list(scores.values())))
+        scores = validation_scores(net, val, args.radius, modes)
+        mean = float(np.mean([v for mode in scores.values() for v in mode.values()]))
         loss = batch_loss(engine.state.output)
         history.append({"epoch": engine.state.epoch, "val_psnr": scores, "val_mean": mean, "loss": loss,
                         "minutes": (time.time() - start) / 60})  # fmt: skip
@@ -168,7 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
             best.update(psnr=mean, epoch=engine.state.epoch)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             torch.save(net.state_dict(), args.out)
-        print(f"epoch {engine.state.epoch}: val PSNR " + " / ".join(f"{v:.3f}" for v in scores.values())
+        print(f"epoch {engine.state.epoch}: val PSNR " + _format(scores)
               + f" (mean {mean:.3f}, best {best['psnr']:.3f} at {best['epoch']}), {(time.time() - start) / 60:.1f} min",
               flush=True)  # fmt: skip
 
@@ -179,8 +207,8 @@ def main(argv: list[str] | None = None) -> dict:
     trainer.add_event_handler(Events.EPOCH_COMPLETED, validate)
     trainer.add_event_handler(Events.ITERATION_COMPLETED, log_iteration)
     net.eval()
-    initial = validation_psnr(net, val, args.radius)
-    print("before training: val PSNR " + " / ".join(f"{v:.3f}" for v in initial.values()), flush=True)
+    initial = validation_scores(net, val, args.radius, modes)
+    print("before training: val PSNR " + _format(initial), flush=True)
     trainer.run()
     log = {"args": {k: str(v) for k, v in vars(args).items()}, "initial": initial, "history": history, "best": best}
     args.out.with_suffix(".json").write_text(json.dumps(log, indent=2))

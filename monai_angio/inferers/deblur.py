@@ -23,6 +23,8 @@ __all__ = [
     "deblur_cine",
     "deblur_frames",
     "load_deblur_network",
+    "load_temporal_deblur_network",
+    "temporal_deblur_network",
     "CineDeblurInferer",
     "OffsetInferer",
     "CollatableMetad",
@@ -193,10 +195,11 @@ class CineDeblurInferer(Inferer):
         balance: regularisation of the data-consistency step of ``temporal_radius``.
         global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
             resampled to each frame's geometry first.
-        temporal_network: with ``temporal_radius``, the temporal network (2 input channels: a frame and its
-            neighbours' mean) used for cines whose focal-spot geometry is unknown; cines with a known geometry are
-            restored by the single-frame network, the temporal blend and the kernel (more accurate). ``None``: the
-            geometry is required.
+        temporal_network: with ``temporal_radius``, the temporal network (a frame and its neighbours' mean, and
+            with 3 input channels the kernel channel): with the kernel channel it restores every cine, told the
+            kernel when the geometry is known; a blind one (2 channels) restores the cines whose geometry is unknown,
+            the others going to the single-frame network, the temporal blend and the kernel
+            (:func:`temporal_deblur_network`). ``None``: the geometry is required.
     """
 
     def __init__(
@@ -232,7 +235,9 @@ class CineDeblurInferer(Inferer):
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
         if temporal_network is not None and not takes_neighbours(temporal_network):
-            raise ValueError("temporal_network must take 2 channels (a frame and the mean of its neighbours).")
+            raise ValueError(
+                "temporal_network must take 2 or 3 channels (a frame, the mean of its neighbours, the kernel channel)."
+            )
         self.temporal_network = temporal_network
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -273,13 +278,12 @@ class CineDeblurInferer(Inferer):
         for i in range(x.shape[0]):
             item_meta = {k: (v[i] if isinstance(v, (list, tuple, torch.Tensor)) and len(v) == x.shape[0] else v)
                          for k, v in meta.items()}  # fmt: skip
-            # a known geometry: the single-frame network and the kernel; otherwise the temporal network alone
             kernel, _ = geometry_kernel(item_meta, required=self.temporal_network is None, **self.geometry)
             out.append(
                 temporal_deblur_cine(
                     x[i].transpose(0, 1),  # (T, 1, H, W)
                     kernel=kernel,
-                    network=network if kernel is not None else self.temporal_network,
+                    network=temporal_deblur_network(network, self.temporal_network, kernel is not None),
                     radius=self.temporal_radius,
                     balance=self.balance,
                     global_motion=self.global_motion,
@@ -292,6 +296,20 @@ class CineDeblurInferer(Inferer):
                 ).transpose(0, 1)
             )
         return torch.stack(out)
+
+
+def temporal_deblur_network(
+    single_frame: nn.Module | None, temporal: nn.Module | None, kernel_known: bool
+) -> nn.Module | None:
+    """The network that deblurs a cine with its neighbours: the temporal network when it can be told the kernel
+    (3 input channels) or when the kernel is unknown; a blind temporal network with a known kernel gives way to the
+    single-frame network, which the temporal blend and the kernel's consistency step serve better
+    (:mod:`monai_angio.inferers.temporal_deblur`). ``None`` when the chosen network is not given."""
+    from monai_angio.inferers.temporal_deblur import takes_kernel
+
+    if temporal is not None and (not kernel_known or takes_kernel(temporal)):
+        return temporal
+    return single_frame if kernel_known else None
 
 
 class OffsetInferer(Inferer):
@@ -345,6 +363,29 @@ def load_deblur_network(
     parser.read_config(root / "configs" / "inference.json")
     offset = float(parser.get("input_offset", 0.0))
     return network, offset
+
+
+def load_temporal_deblur_network(
+    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None, kernel_known: bool = False
+) -> tuple[nn.Module, float]:
+    """Load the network a deblurring bundle uses on a cine with its neighbours (:func:`temporal_deblur_network`):
+    its temporal network, or with a known kernel and a blind temporal network (or none) its single-frame network.
+
+    Returns:
+        ``(network, input_offset)`` for :func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`.
+
+    Raises:
+        ValueError: the kernel is unknown and the bundle has no temporal network.
+    """
+    try:
+        temporal, offset = load_deblur_network(bundle, device, temporal=True)
+    except ValueError:
+        if not kernel_known:
+            raise
+        temporal = None
+    if temporal is not None and temporal_deblur_network(None, temporal, kernel_known) is temporal:
+        return temporal, offset
+    return load_deblur_network(bundle, device)
 
 
 class CollatableMetad(MapTransform):

@@ -39,7 +39,7 @@ from monai_angio.baselines.deconvolution import wiener_deconvolution
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
 from monai_angio.inferers.deblur import deblur_cine
 from monai_angio.networks.global_motion import estimate_global_motion, is_identity, warp_global
-from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel
+from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel, kernel_channel_value
 
 __all__ = [
     "check_temporal_radius",
@@ -163,13 +163,19 @@ def temporal_deblur_cine(
             "kernel, or use the temporal network (load_deblur_network(temporal=True))."
         )
     x = frames.to(torch.float32)
-    anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, **deblur_kwargs)
+    anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, kernel, **deblur_kwargs)
     return (anatomy if kernel is None else consistency_step(x, anatomy, kernel, balance)).clamp_(0.0, 1.0)
 
 
 def takes_neighbours(network: nn.Module) -> bool:
-    """Whether ``network`` takes a frame and the mean of its neighbours (2 input channels) rather than one frame."""
-    return getattr(network, "in_channels", 1) == 2
+    """Whether ``network`` takes a frame and its neighbours' mean (2 or 3 input channels) rather than one frame."""
+    return getattr(network, "in_channels", 1) in (2, 3)
+
+
+def takes_kernel(network: nn.Module) -> bool:
+    """Whether ``network`` also takes the kernel channel (3 input channels, :func:`~monai_angio.phantoms.
+    kernel_channel_value`): a non-blind temporal network, told the blur when it is known."""
+    return getattr(network, "in_channels", 1) == 3
 
 
 def temporal_anatomy(
@@ -178,6 +184,7 @@ def temporal_anatomy(
     radius: int = 2,
     local_sigma: float | None = 4.0,
     global_motion: str | None = None,
+    kernel: np.ndarray | torch.Tensor | None = None,
     **deblur_kwargs,
 ) -> torch.Tensor:
     """The anatomy of the module docstring: the temporal network on each frame and its neighbours' mean, or a
@@ -191,6 +198,8 @@ def temporal_anatomy(
             frame).
         global_motion: ``None`` or a motion model (``"similarity"``, ...): neighbours are resampled to each frame's
             geometry first (:func:`neighbour_mean`), for camera or patient motion.
+        kernel: the focal-spot kernel, for a temporal network with the kernel channel (:func:`takes_kernel`);
+            ``None`` tells it the kernel is unknown.
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine`.
 
     Returns:
@@ -203,7 +212,10 @@ def temporal_anatomy(
     x = frames.to(torch.float32)
     predicted, midpoint = neighbour_mean(x, radius, global_motion)
     if takes_neighbours(network):  # the network weighs the neighbours itself
-        return deblur_cine(torch.cat([x, predicted], dim=1), network, **deblur_kwargs).to(x)
+        channels = [x, predicted]
+        if takes_kernel(network):
+            channels.append(torch.full_like(x, kernel_channel_value(kernel, deblur_kwargs.get("input_offset", 0.0))))
+        return deblur_cine(torch.cat(channels, dim=1), network, **deblur_kwargs).to(x)
     noise_var = estimate_noise_variance(x, midpoint)
     # the 1-frame pads let blend_anchors, which blends interior frames, blend every frame of the cine
     blended, _ = blend_anchors(torch.cat([x[:1], x, x[-1:]]), predicted, noise_var, local_sigma)

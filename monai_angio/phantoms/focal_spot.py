@@ -40,11 +40,14 @@ from monai.utils import convert_to_dst_type
 
 __all__ = [
     "FOCAL_SPOT_PROFILES",
+    "KERNEL_CHANNEL_SCALE",
     "FocalSpotBlur",
     "RandFocalSpotBlurd",
     "apply_kernel",
     "focal_spot_kernel",
     "geometric_unsharpness_mm",
+    "kernel_channel_value",
+    "kernel_sigma",
 ]
 
 FOCAL_SPOT_PROFILES = ("gaussian", "line_focus")
@@ -189,6 +192,49 @@ def focal_spot_kernel(
         rows, cols = _profile_1d("lobes", width_row, radius), _profile_1d("flat", width_col, radius)
     kernel = np.outer(rows, cols)
     return kernel / kernel.sum()
+
+
+def kernel_sigma(kernel: np.ndarray | torch.Tensor) -> float:
+    """Width of a point-spread function: its RMS radius per axis, ``sqrt(sum k r^2 / 2)`` about its centroid, pixels.
+
+    The standard deviation for a Gaussian kernel; defined as well for the two-lobed line-focus profile.
+
+    Args:
+        kernel: ``(kh, kw)`` non-negative kernel (normalised here).
+
+    Returns:
+        the width in pixels (0 for a delta).
+    """
+    k = torch.as_tensor(kernel, dtype=torch.float64)
+    if k.ndim != 2 or not bool((k >= 0).all()) or float(k.sum()) <= 0:
+        raise ValueError(f"kernel_sigma: kernel must be a non-negative 2-D array with a positive sum, got {k.shape}.")
+    k = k / k.sum()
+    rows = torch.arange(k.shape[0], dtype=k.dtype)[:, None]
+    cols = torch.arange(k.shape[1], dtype=k.dtype)[None, :]
+    cr, cc = float((k * rows).sum()), float((k * cols).sum())
+    return float(((k * ((rows - cr) ** 2 + (cols - cc) ** 2)).sum() / 2).sqrt())
+
+
+#: the kernel channel of a non-blind temporal deblurring network holds this times the kernel width (pixels)
+KERNEL_CHANNEL_SCALE = 0.5
+
+
+def kernel_channel_value(kernel: np.ndarray | torch.Tensor | None, input_offset: float = 0.0) -> float:
+    """The value of the constant kernel channel that tells a temporal deblurring network the blur it is undoing.
+
+    The channel is given in the frames' intensity units: ``input_offset + KERNEL_CHANNEL_SCALE * kernel_sigma(kernel)``,
+    so that after the network's input normalisation (``inputs - input_offset``, :class:`~monai_angio.inferers.deblur.
+    OffsetInferer`) it holds half the kernel width in pixels; ``None`` (an unknown kernel) gives ``input_offset``, a
+    zero width after the normalisation.
+
+    Args:
+        kernel: ``(kh, kw)`` point-spread function in pixels, or ``None``.
+        input_offset: the network's input offset.
+
+    Returns:
+        the channel's value.
+    """
+    return float(input_offset) + (0.0 if kernel is None else KERNEL_CHANNEL_SCALE * kernel_sigma(kernel))
 
 
 def _gaussian_kernel_1d(sigma: float) -> np.ndarray:

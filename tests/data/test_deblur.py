@@ -223,9 +223,35 @@ def test_temporal_patches_noise_and_drift():
     assert any(not torch.allclose(drifting[i]["image"][1], drifting[i]["image"][0], atol=1e-5) for _ in range(8))
     with pytest.raises(ValueError, match="radius"):
         TemporalDeblurPatchDataset([[ramp] * 3], radius=0)
+    with pytest.raises(ValueError, match="kernel_dropout"):
+        TemporalDeblurPatchDataset([[ramp] * 3], radius=1, kernel_channel=True, kernel_dropout=1.5)
     with pytest.raises(ValueError, match="at least 2"):
         TemporalDeblurPatchDataset([[ramp]], radius=1)
     with pytest.raises(ValueError, match="share a size"):
         TemporalDeblurPatchDataset([[ramp, ramp[:40]]], radius=1, patch_size=32)
     with pytest.raises(TypeError, match="list of cines"):
         TemporalDeblurPatchDataset(np.stack([ramp] * 3), radius=1)
+
+
+def test_temporal_patches_kernel_channel():
+    from monai_angio.phantoms import kernel_channel_value
+
+    still = [np.full((48, 48), 0.5, np.float32)] * 3
+    deg = FocalSpotDegradation(focal_spot_mm=(0.3, 1.5), photons=None, seed=0)
+    ds = TemporalDeblurPatchDataset([still], radius=1, patch_size=32, degradation=deg, seed=0, kernel_channel=True,
+                                    input_offset=0.6)  # fmt: skip
+    values = []
+    for i in [0, 1, 2] * 2:  # a new focal spot per item
+        item = ds[i]
+        assert item["image"].shape == (3, 32, 32)
+        channel = item["image"][2]
+        assert float(channel.max() - channel.min()) == 0.0  # constant
+        expected = kernel_channel_value(deg.kernel(float(item["focal_spot_mm"])), 0.6)
+        assert float(channel[0, 0]) == pytest.approx(expected, abs=1e-5)  # the item's own focal spot
+        values.append(float(channel[0, 0]))
+    assert len(set(values)) == 6 and min(values) > 0.6
+    dropped = TemporalDeblurPatchDataset([still], radius=1, patch_size=32, degradation=deg, seed=0,
+                                         kernel_channel=True, kernel_dropout=1.0, input_offset=0.6)  # fmt: skip
+    assert float(dropped[0]["image"][2].max()) == pytest.approx(0.6)  # "unknown": the offset alone
+    blind = TemporalDeblurPatchDataset([still], radius=1, patch_size=32, degradation=deg, seed=0)
+    assert blind[0]["image"].shape == (2, 32, 32)

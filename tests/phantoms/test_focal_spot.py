@@ -260,3 +260,23 @@ def test_apply_kernel_gradcheck():
     kernel = focal_spot_kernel(1.0, "line_focus", sod_mm=500, sid_mm=1000, pixel_spacing_mm=0.5)
     x = torch.rand(1, 6, 7, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda a: apply_kernel(a, kernel), (x,))
+
+
+def test_kernel_sigma_and_channel_value():
+    from monai_angio.phantoms import KERNEL_CHANNEL_SCALE, kernel_channel_value, kernel_sigma
+
+    x = np.arange(-10, 11, dtype=np.float64)
+    gauss = np.exp(-0.5 * (x / 1.7) ** 2)
+    assert kernel_sigma(np.outer(gauss, gauss)) == pytest.approx(1.7, rel=1e-4)  # a Gaussian: its sigma
+    delta = np.zeros((3, 3))
+    delta[1, 1] = 1.0
+    assert kernel_sigma(delta) == 0.0
+    small, large = (focal_spot_kernel(f) for f in (0.6, 1.2))
+    assert kernel_sigma(large) > 1.8 * kernel_sigma(small)  # linear in the focal spot (pixel rounding aside)
+    assert kernel_sigma(focal_spot_kernel(1.0, profile="line_focus")) > 0
+    assert kernel_channel_value(large, 0.6) == pytest.approx(0.6 + KERNEL_CHANNEL_SCALE * kernel_sigma(large))
+    assert kernel_channel_value(None, 0.6) == 0.6  # unknown kernel
+    with pytest.raises(ValueError, match="non-negative"):
+        kernel_sigma(-delta)
+    with pytest.raises(ValueError, match="2-D"):
+        kernel_sigma(np.ones(3))
