@@ -203,15 +203,16 @@ class AngioCLI:
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
             self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8; that many times
                 slower).
-            temporal: use this many neighbouring frames on each side (a cine of at least 3 frames); with the
-                focal-spot geometry known, each frame is blended with its neighbours where they agree before the
-                network, then what of the frame the result does not explain is deconvolved with the kernel and put
-                back; without it, the bundle's temporal network restores each frame from it and the mean of its
-                neighbours (:mod:`monai_angio.inferers.temporal_deblur`); 0 (default) deblurs each frame alone.
+            temporal: use this many neighbouring frames on each side (a cine of at least 3 frames): the bundle's
+                non-blind temporal network restores each frame from it, the mean of its neighbours and the width of
+                the focal-spot kernel when the geometry is known; its blind temporal network, from the frame and
+                the mean, when it is not (:mod:`monai_angio.inferers.temporal_deblur`); 0 (default) deblurs each
+                frame alone.
             focal_spot, sod, sid, pixel_spacing: the kernel's geometry for ``temporal`` (focal-spot size,
                 source-object and source-detector distances, detector pixel spacing, mm); by default from the DICOM
                 header (FocalSpots, DistanceSourceToPatient, DistanceSourceToDetector, ImagerPixelSpacing).
-            balance: regularisation of the deconvolution step of ``temporal``.
+            balance: regularisation of the consistency (deconvolution) step of ``temporal`` for a bundle without
+                the non-blind network (its single-frame network then gets the blend and this step).
             global_motion: with ``temporal``, resample the neighbours to each frame's geometry first (``similarity``,
                 the default, ``translation`` or ``affine``), for camera or patient motion; neighbours moving less than
                 1 pixel are used as they are. ``none`` uses them unaligned (the temporal network then loses to
@@ -227,6 +228,7 @@ class AngioCLI:
         from monai_angio.inferers.temporal_deblur import (
             check_temporal_radius,
             geometry_kernel,
+            takes_kernel,
             takes_neighbours,
             temporal_deblur_cine,
         )
@@ -245,7 +247,8 @@ class AngioCLI:
             restored = temporal_deblur_cine(
                 frames, network, kernel, radius=temporal, balance=balance, global_motion=global_motion, **kw
             )
-            parts = (["temporal network"] if takes_neighbours(network) else []) + (
+            blind = "" if takes_kernel(network) else "blind "
+            parts = ([f"{blind}temporal network"] if takes_neighbours(network) else []) + (
                 [f"focal spot {geometry['focal_spot_mm']:g} mm kernel"] if kernel is not None else []
             )
             label += f"; temporal +-{temporal} frames, " + ", ".join(parts)

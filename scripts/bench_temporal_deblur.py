@@ -13,9 +13,10 @@ restored by
 * ``temporal_net``: the bundle's temporal network (``models/model_temporal.pt``, the RDN with the mean of the
   neighbours as a second input channel, ``scripts/train_temporal_deblur.py``), no kernel needed;
 * ``temporal_net_consistency``: the same followed by the data-consistency step with the true kernel;
-* for a temporal network with the kernel channel (3 inputs, ``--kernel-channel`` of the training script):
-  ``temporal_net_kernel``, the network told the true kernel, and ``temporal_net_kernel_consistency``, followed by the
-  data-consistency step (``temporal_net`` then tells it the kernel is unknown).
+* ``temporal_net_kernel``: the bundle's non-blind temporal network (``models/model_kernel.pt``, a third input
+  channel tells it the kernel; ``--kernel-channel`` of the training script) told the true kernel, and
+  ``temporal_net_kernel_consistency``, followed by the data-consistency step (rows left out when the weights are
+  absent).
 
 The consistency balances are tuned per focal-spot size on 8 consecutive training frames (not on the test frames), as
 the baselines' parameters of ``bench_deblur.py``. PSNR/SSIM (data range 1) against the real frames, mean over all
@@ -49,13 +50,23 @@ import bench_deblur as bd  # noqa: E402  (paths, geometry, network loader)
 
 from monai_angio.data.deblur import DeblurEvalDataset, load_frames  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
-from monai_angio.inferers.temporal_deblur import consistency_step, takes_kernel, temporal_anatomy  # noqa: E402
+from monai_angio.inferers.temporal_deblur import consistency_step, temporal_anatomy  # noqa: E402
 from monai_angio.metrics import plot_curves, psnr, side_by_side_png, ssim  # noqa: E402
 from monai_angio.networks import RDNDeblur  # noqa: E402
 
 BALANCES = (0.01, 0.03, 0.1, 0.3, 1.0)
 METHODS = ("blurred", "rdn", "rdn_temporal_anatomy", "rdn_temporal", "temporal_net", "temporal_net_consistency")
 TEMPORAL_WEIGHTS = bd.WEIGHTS.with_name("model_temporal.pt")
+KERNEL_WEIGHTS = bd.WEIGHTS.with_name("model_kernel.pt")
+
+
+def load_weights(path: Path, in_channels: int) -> RDNDeblur | None:
+    """The RDN with ``in_channels`` inputs and the weights at ``path`` (eval mode); ``None`` when the file is absent."""
+    if not path.is_file():
+        return None
+    net = RDNDeblur(in_channels=in_channels, out_channels=1)
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net.eval()
 
 
 def degrade(frames: list[np.ndarray], spot: float, spacing: float, photons: float | None, seed: int):
@@ -84,6 +95,7 @@ def main() -> None:
     ap.add_argument("--tile-size", type=int, default=0, help="network tiles (0: whole frames, faster on CPU)")
     ap.add_argument("--motion", default=None, help="PX:DEG per frame of a synthetic camera motion (default none)")
     ap.add_argument("--temporal-weights", type=Path, default=TEMPORAL_WEIGHTS)
+    ap.add_argument("--kernel-weights", type=Path, default=KERNEL_WEIGHTS)
     ap.add_argument("--out", type=Path, default=bd.REPO / "docs" / "bench")
     args = ap.parse_args()
     if not bd.DSA.is_dir():
@@ -91,11 +103,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     photons = args.photons or None
     net = bd.load_network(bd.WEIGHTS)
-    state = torch.load(args.temporal_weights, map_location="cpu", weights_only=True)
-    tnet = RDNDeblur(in_channels=state["shallow1.weight"].shape[1], out_channels=1)
-    tnet.load_state_dict(state)
-    tnet.eval()
-    told = ("temporal_net_kernel", "temporal_net_kernel_consistency") if takes_kernel(tnet) else ()
+    tnet, knet = (load_weights(path, channels) for path, channels in ((args.temporal_weights, 2),
+                                                                        (args.kernel_weights, 3)))  # fmt: skip
+    told = ("temporal_net_kernel", "temporal_net_kernel_consistency") if knet is not None else ()
     test = load_frames(bd.DSA, part="test")
     train = load_frames(bd.DSA, part="train")
     tune = train[20:28]
@@ -116,7 +126,9 @@ def main() -> None:
         balance, balance_net = (
             tune_balance(y, x, kernel, temporal_anatomy(y, n, args.radius, **kw)) for n in (net, tnet)
         )
-        balance_told = tune_balance(y, x, kernel, temporal_anatomy(y, tnet, args.radius, kernel=kernel, **kw))
+        balance_told = (
+            tune_balance(y, x, kernel, temporal_anatomy(y, knet, args.radius, kernel=kernel, **kw)) if told else None
+        )
         y, x, kernel = degrade(test, spot, args.spacing, photons, seed=0)
         anatomy = temporal_anatomy(y, net, args.radius, **kw)
         learned = temporal_anatomy(y, tnet, args.radius, **kw)
@@ -129,7 +141,7 @@ def main() -> None:
             "temporal_net_consistency": consistency_step(y, learned, kernel, balance_net).clamp(0, 1),
         }
         if told:
-            learned_told = temporal_anatomy(y, tnet, args.radius, kernel=kernel, **kw)
+            learned_told = temporal_anatomy(y, knet, args.radius, kernel=kernel, **kw)
             outputs["temporal_net_kernel"] = learned_told.clamp(0, 1)
             outputs["temporal_net_kernel_consistency"] = consistency_step(y, learned_told, kernel, balance_told)
             outputs["temporal_net_kernel_consistency"].clamp_(0, 1)
@@ -141,7 +153,7 @@ def main() -> None:
             ).clamp(0, 1)
             if told:
                 outputs["temporal_net_kernel_motion"] = temporal_anatomy(
-                    y, tnet, args.radius, global_motion="similarity", kernel=kernel, **kw
+                    y, knet, args.radius, global_motion="similarity", kernel=kernel, **kw
                 ).clamp(0, 1)
         row: dict[str, Any] = {"focal_spot_mm": spot, "frames": int(y.shape[0]), "balance": balance,
                                "balance_net": balance_net, "balance_kernel_net": balance_told}  # fmt: skip

@@ -269,8 +269,8 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
         main(["deblur", str(src), str(out), *extra])
         restored = pydicom.dcmread(out)
         err[name] = np.abs(restored.pixel_array / 4095 - sharp[:, 0].numpy()).mean()
-    assert "temporal +-2 frames, focal spot 1.2 mm kernel" in restored.DerivationDescription
-    assert err["temporal"] < 0.8 * err["single"]
+    assert "temporal +-2 frames, temporal network, focal spot 1.2 mm kernel" in restored.DerivationDescription
+    assert err["temporal"] < 0.9 * err["single"]  # the non-blind network (trained on DSA, not on this texture)
     assert "global motion similarity" in restored.DerivationDescription  # the default of --temporal
     still = tmp_path / "still.dcm"  # a still cine: the global motion step changes (almost) nothing
     main(["deblur", str(src), str(still), "--temporal", "2", "--global-motion", "none"])
@@ -285,7 +285,7 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
     save_cine(plain, blurred, 12, method="blurred texture")
     main(["deblur", str(plain), str(tmp_path / "x.dcm"), "--temporal", "2"])
     alone = pydicom.dcmread(tmp_path / "x.dcm")
-    assert "temporal +-2 frames, temporal network" in alone.DerivationDescription
+    assert "temporal +-2 frames, blind temporal network, global motion" in alone.DerivationDescription
     assert np.abs(alone.pixel_array / 4095 - sharp[:, 0].numpy()).mean() < err["single"]
     with pytest.raises(SystemExit):  # incomplete geometry
         main(["deblur", str(plain), str(tmp_path / "w.dcm"), "--temporal", "1", "--focal-spot", "1.2"])

@@ -386,9 +386,8 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
     probability ``drift_prob`` the neighbours' patches are cut from positions drifting by a random whole pixel per
     frame (up to ``max_drift`` along each axis), so that the network also learns to distrust neighbours that do not
     match (residual motion) instead of copying them. With ``kernel_channel`` the image has a third, constant channel
-    telling the network the blur of the item (:func:`~monai_angio.phantoms.kernel_channel_value` of its focal-spot
-    kernel) for a non-blind network; with probability ``kernel_dropout`` it says "unknown" instead, so that one
-    network also serves cines whose geometry is not known.
+    telling a non-blind network the blur of the item (:func:`~monai_angio.phantoms.kernel_channel_value` of its
+    focal-spot kernel).
 
     Args:
         cines: sharp cines, each a sequence of consecutive frames ``(H, W)`` (or a ``(T, H, W)`` stack) float in
@@ -398,7 +397,6 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         drift_prob: probability of a drifting window.
         max_drift: largest drift in pixels per frame along each axis.
         kernel_channel: add the kernel channel (``image`` then ``(3, p, p)``).
-        kernel_dropout: probability that the kernel channel says "unknown".
         input_offset: the network's input offset (the kernel channel is given in intensity units above it).
     """
 
@@ -414,11 +412,8 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         drift_prob: float = 0.0,
         max_drift: int = 1,
         kernel_channel: bool = False,
-        kernel_dropout: float = 0.0,
         input_offset: float = 0.0,
     ) -> None:
-        if not 0.0 <= float(kernel_dropout) <= 1.0:
-            raise ValueError(f"kernel_dropout must be in [0, 1], got {kernel_dropout!r}.")
         if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or radius < 1:
             raise ValueError(f"radius must be an integer >= 1, got {radius!r}.")
         if not 0.0 <= float(drift_prob) <= 1.0:
@@ -443,7 +438,7 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         self.drift_prob = float(drift_prob)
         self.max_drift = int(max_drift)
         self.cine_window = window
-        self.kernel_channel, self.kernel_dropout = bool(kernel_channel), float(kernel_dropout)
+        self.kernel_channel = bool(kernel_channel)
         self.input_offset = float(input_offset)
         self.shift = self.radius * self.max_drift  # extra padding for the drifting windows
         super().__init__(frames, None, patch_size, stride, degradation, transform, seed)
@@ -465,10 +460,8 @@ class TemporalDeblurPatchDataset(DeblurPatchDataset):
         others = torch.cat([blurred[:centre], blurred[centre + 1 :]])
         channels = [blurred[centre], others.mean(0)]
         if self.kernel_channel:
-            focal = self.degradation.last_focal_spot_mm
-            dropped = self.kernel_dropout > 0 and self.R.uniform() < self.kernel_dropout
-            value = kernel_channel_value(None if dropped else self.degradation.kernel(focal), self.input_offset)
-            channels.append(torch.full_like(channels[0], value))
+            kernel = self.degradation.kernel(self.degradation.last_focal_spot_mm)
+            channels.append(torch.full_like(channels[0], kernel_channel_value(kernel, self.input_offset)))
         item = {
             "image": torch.stack(channels),
             "label": self.sharp[frame][r : r + p, c : c + p][None].clone(),

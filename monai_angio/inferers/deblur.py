@@ -195,11 +195,11 @@ class CineDeblurInferer(Inferer):
         balance: regularisation of the data-consistency step of ``temporal_radius``.
         global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
             resampled to each frame's geometry first.
-        temporal_network: with ``temporal_radius``, the temporal network (a frame and its neighbours' mean, and
-            with 3 input channels the kernel channel): with the kernel channel it restores every cine, told the
-            kernel when the geometry is known; a blind one (2 channels) restores the cines whose geometry is unknown,
-            the others going to the single-frame network, the temporal blend and the kernel
-            (:func:`temporal_deblur_network`). ``None``: the geometry is required.
+        temporal_network: with ``temporal_radius``, the blind temporal network (2 input channels: a frame and its
+            neighbours' mean) for the cines whose focal-spot geometry is unknown; ``None``: the geometry is required.
+        kernel_network: with ``temporal_radius``, the non-blind temporal network (3 input channels, also told the
+            kernel) for the cines whose geometry is known; ``None``: those go to the single-frame network with the
+            temporal blend and the kernel (:func:`temporal_deblur_network`).
     """
 
     def __init__(
@@ -218,6 +218,7 @@ class CineDeblurInferer(Inferer):
         balance: float = 0.1,
         global_motion: str | None = None,
         temporal_network: nn.Module | None = None,
+        kernel_network: nn.Module | None = None,
     ) -> None:
         super().__init__()
         _check_tile(tile_size, overlap, batch_size)
@@ -226,7 +227,7 @@ class CineDeblurInferer(Inferer):
         self.input_offset = float(input_offset)
         check_ensemble_order(self_ensemble, "self_ensemble")
         self.self_ensemble = int(self_ensemble)
-        from monai_angio.inferers.temporal_deblur import check_temporal_radius, takes_neighbours
+        from monai_angio.inferers.temporal_deblur import check_temporal_radius, takes_kernel, takes_neighbours
         from monai_angio.networks.global_motion import check_global_motion
 
         check_temporal_radius(temporal_radius, "temporal_radius")
@@ -234,11 +235,11 @@ class CineDeblurInferer(Inferer):
         self.temporal_radius, self.balance, self.global_motion = temporal_radius, float(balance), global_motion
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
-        if temporal_network is not None and not takes_neighbours(temporal_network):
-            raise ValueError(
-                "temporal_network must take 2 or 3 channels (a frame, the mean of its neighbours, the kernel channel)."
-            )
-        self.temporal_network = temporal_network
+        if temporal_network is not None and (not takes_neighbours(temporal_network) or takes_kernel(temporal_network)):
+            raise ValueError("temporal_network must take 2 channels (a frame and the mean of its neighbours).")
+        if kernel_network is not None and not takes_kernel(kernel_network):
+            raise ValueError("kernel_network must take 3 channels (a frame, its neighbours' mean, the kernel).")
+        self.temporal_network, self.kernel_network = temporal_network, kernel_network
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
@@ -283,7 +284,9 @@ class CineDeblurInferer(Inferer):
                 temporal_deblur_cine(
                     x[i].transpose(0, 1),  # (T, 1, H, W)
                     kernel=kernel,
-                    network=temporal_deblur_network(network, self.temporal_network, kernel is not None),
+                    network=temporal_deblur_network(
+                        network, self.temporal_network, self.kernel_network, kernel is not None
+                    ),
                     radius=self.temporal_radius,
                     balance=self.balance,
                     global_motion=self.global_motion,
@@ -299,17 +302,15 @@ class CineDeblurInferer(Inferer):
 
 
 def temporal_deblur_network(
-    single_frame: nn.Module | None, temporal: nn.Module | None, kernel_known: bool
+    single_frame: nn.Module | None, temporal: nn.Module | None, kernel: nn.Module | None, kernel_known: bool
 ) -> nn.Module | None:
-    """The network that deblurs a cine with its neighbours: the temporal network when it can be told the kernel
-    (3 input channels) or when the kernel is unknown; a blind temporal network with a known kernel gives way to the
-    single-frame network, which the temporal blend and the kernel's consistency step serve better
-    (:mod:`monai_angio.inferers.temporal_deblur`). ``None`` when the chosen network is not given."""
-    from monai_angio.inferers.temporal_deblur import takes_kernel
-
-    if temporal is not None and (not kernel_known or takes_kernel(temporal)):
-        return temporal
-    return single_frame if kernel_known else None
+    """The network that deblurs a cine with its neighbours: with a known kernel the non-blind temporal network
+    (``kernel``), else the single-frame network (with the temporal blend and the kernel's consistency step); with an
+    unknown kernel the blind ``temporal`` network (:mod:`monai_angio.inferers.temporal_deblur`). ``None`` when that
+    network is not given."""
+    if kernel_known:
+        return kernel if kernel is not None else single_frame
+    return temporal
 
 
 class OffsetInferer(Inferer):
@@ -334,29 +335,40 @@ class OffsetInferer(Inferer):
         return network(inputs - self.input_offset, *args, **kwargs) + self.input_offset
 
 
+#: the inference-config keys (network definition, weights) of each network a deblurring bundle can hold
+NETWORK_KEYS = {
+    "single": ("network_def", "ckpt_path"),
+    "temporal": ("temporal_network_def", "temporal_ckpt_path"),
+    "kernel": ("kernel_network_def", "kernel_ckpt_path"),
+}
+
+
 def load_deblur_network(
-    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None, temporal: bool = False
+    bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None, kind: str = "single"
 ) -> tuple[nn.Module, float]:
     """Load a deblurring bundle's network with its weights, and the ``input_offset`` its inference config uses.
 
     Args:
         bundle: a bundle folder or name (see :func:`monai_angio.inferers.methods.load_bundle_network`).
         device: where to put the network (default CUDA when available).
-        temporal: load the temporal network instead, which takes a frame and the mean of its neighbours (the
-            bundle's ``temporal_network_def`` and ``temporal_ckpt_path``, ``models/model_temporal.pt``).
+        kind: ``"single"`` (the single-frame network, ``models/model.pt``), ``"temporal"`` (the blind temporal
+            network: a frame and the mean of its neighbours, ``models/model_temporal.pt``) or ``"kernel"`` (the
+            non-blind temporal network, also told the kernel, ``models/model_kernel.pt``); see
+            :data:`NETWORK_KEYS`.
 
     Returns:
-        ``(network, input_offset)``: pass both to :func:`deblur_cine` (or, ``temporal``, to
+        ``(network, input_offset)``: pass both to :func:`deblur_cine` (or, for the temporal networks, to
         :func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`).
     """
     from monai.bundle import ConfigParser
 
     from monai_angio.inferers.methods import bundle_dirs, load_bundle_network
 
+    if kind not in NETWORK_KEYS:
+        raise ValueError(f"kind must be one of {sorted(NETWORK_KEYS)}, got {kind!r}.")
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    keys = ("temporal_network_def", "temporal_ckpt_path") if temporal else ("network_def", "ckpt_path")
-    network = load_bundle_network(bundle, device, *keys)  # raises ValueError for an unknown bundle
+    network = load_bundle_network(bundle, device, *NETWORK_KEYS[kind])  # raises ValueError for an unknown bundle
     candidates = [Path(bundle)] + [d / str(bundle) for d in bundle_dirs()]
     root = next(c for c in candidates if (c / "configs" / "inference.json").is_file())
     parser = ConfigParser()
@@ -369,23 +381,23 @@ def load_temporal_deblur_network(
     bundle: str | os.PathLike = DEFAULT_BUNDLE, device: torch.device | str | None = None, kernel_known: bool = False
 ) -> tuple[nn.Module, float]:
     """Load the network a deblurring bundle uses on a cine with its neighbours (:func:`temporal_deblur_network`):
-    its temporal network, or with a known kernel and a blind temporal network (or none) its single-frame network.
+    with a known kernel the non-blind temporal network (the single-frame network when the bundle has none), else the
+    blind temporal network.
 
     Returns:
         ``(network, input_offset)`` for :func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`.
 
     Raises:
-        ValueError: the kernel is unknown and the bundle has no temporal network.
+        ValueError: the bundle lacks the network needed.
     """
+    if not kernel_known:
+        return load_deblur_network(bundle, device, "temporal")
     try:
-        temporal, offset = load_deblur_network(bundle, device, temporal=True)
-    except ValueError:
-        if not kernel_known:
+        return load_deblur_network(bundle, device, "kernel")
+    except ValueError as err:
+        if "no bundle" in str(err):
             raise
-        temporal = None
-    if temporal is not None and temporal_deblur_network(None, temporal, kernel_known) is temporal:
-        return temporal, offset
-    return load_deblur_network(bundle, device)
+        return load_deblur_network(bundle, device, "single")
 
 
 class CollatableMetad(MapTransform):

@@ -2,27 +2,31 @@
 
 A single large-focal-spot frame mixes three things the network has to tell apart: the blurred anatomy, the blurred
 quantum noise of the frame (which a sharp reference frame carries too) and the noise added after the blur. The
-neighbouring frames of a cine show the same anatomy with independent noise. Two networks use them:
+neighbouring frames of a cine show the same anatomy with independent noise. Three networks use them:
 
-* the **temporal network** (:func:`takes_neighbours`: an :class:`~monai_angio.networks.RDNDeblur` with two input
-  channels, the bundle's ``models/model_temporal.pt``) restores each frame ``x_c`` from ``x_c`` and ``p_c``, the mean
-  of the ``2 r`` neighbours within ``radius`` frames; it learned from training cines where to trust the neighbours,
-  and needs no kernel;
+* the **non-blind temporal network** (:func:`takes_kernel`: an :class:`~monai_angio.networks.RDNDeblur` with three
+  input channels, the bundle's ``models/model_kernel.pt``) restores each frame ``x_c`` from ``x_c``, ``p_c``, the mean
+  of the ``2 r`` neighbours within ``radius`` frames, and a constant channel holding the width of the focal-spot
+  kernel (:func:`~monai_angio.phantoms.kernel_channel_value`), for cines whose geometry is known;
+* the **blind temporal network** (:func:`takes_neighbours` with two input channels, ``models/model_temporal.pt``)
+  restores ``x_c`` from ``x_c`` and ``p_c``, for cines whose geometry is unknown; both learned from training cines
+  where to trust the neighbours;
 * a **single-frame network** (one input channel) is given the frame blended with its neighbours,
   ``b_c = x_c + w (p_c - x_c)``, with the MSE-optimal local weight ``w = min(1, s^2 / |p_c - x_c|^2)`` of
   :func:`~monai_angio.inferers.blend_anchors` (``s^2`` the cine's noise variance), so moving or filling vessels keep
   the frame's own values.
 
-Either result ``a_c`` (the anatomy) can then go through a **data-consistency** step when the kernel ``k`` is known:
-``y_c = a_c + W (x_c - k * a_c)``, ``W`` the Wiener filter of ``k`` with a Laplacian regulariser of weight
+The result ``a_c`` (the anatomy) of the last two goes through a **data-consistency** step when the kernel ``k`` is
+known: ``y_c = a_c + W (x_c - k * a_c)``, ``W`` the Wiener filter of ``k`` with a Laplacian regulariser of weight
 ``balance``: what of the frame's own residual the anatomy does not explain (its own structure and quantum noise) is
-deconvolved and put back. The single-frame network needs this step; the kernel comes from the focal-spot size and
-profile, geometry and pixel spacing (:func:`geometry_kernel`). With camera or patient motion, ``global_motion``
-resamples the neighbours to each frame's geometry first (:func:`~monai_angio.networks.estimate_global_motion`).
+deconvolved and put back. The single-frame network needs this step; the non-blind network, told the kernel, does
+without it. The kernel comes from the focal-spot size and profile, geometry and pixel spacing
+(:func:`geometry_kernel`). With camera or patient motion, ``global_motion`` resamples the neighbours to each frame's
+geometry first (:func:`~monai_angio.networks.estimate_global_motion`).
 
-On held-out real DSA the single-frame network with the blend and the kernel is the more accurate of the two; the
-temporal network serves the cines whose focal-spot geometry is unknown (``docs/benchmarks.md``, "Temporal
-deblurring"). The command line and the bundle choose that way.
+On held-out real DSA the non-blind network is the most accurate (``docs/benchmarks.md``, "Temporal deblurring"); the
+command line and the bundle use it when the geometry is known and the blind temporal network otherwise
+(:func:`~monai_angio.inferers.deblur.temporal_deblur_network`).
 """
 
 from __future__ import annotations
@@ -136,13 +140,14 @@ def temporal_deblur_cine(
 
     Args:
         frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``, consecutive and equally spaced.
-        network: the temporal network (2 input channels) or a single-frame deblurring network (as for
-            :func:`~monai_angio.inferers.deblur_cine`).
-        kernel: ``(kh, kw)`` point-spread function of the focal-spot blur in pixels, odd sides, for the
-            data-consistency step; ``None`` skips it (only with the temporal network).
+        network: a temporal network (2 input channels; 3 for a non-blind one, :func:`takes_kernel`) or a
+            single-frame deblurring network (as for :func:`~monai_angio.inferers.deblur_cine`).
+        kernel: ``(kh, kw)`` point-spread function of the focal-spot blur in pixels, odd sides: the kernel
+            channel of a non-blind network, else the data-consistency step (which did not help the non-blind network
+            on held-out real frames); ``None`` skips it (only with a blind temporal network).
         radius: neighbours on each side.
         balance: Laplacian regularisation of the data-consistency Wiener filter (``> 0``; smaller puts back more
-            of the frame's own detail and noise).
+            of the frame's own detail and noise); unused by a non-blind network.
         local_sigma: width (pixels) of the local blend weights of a single-frame network (``None``: one weight per
             frame).
         global_motion: ``None`` or a motion model: neighbours resampled to each frame's geometry first.
@@ -153,18 +158,20 @@ def temporal_deblur_cine(
         ``(T, 1, H, W)`` float32 deblurred frames, clipped to [0, 1].
 
     Raises:
-        ValueError: for a single-frame network without a kernel, a bad ``balance`` or cine.
+        ValueError: for a single-frame or non-blind network without a kernel, a bad ``balance`` or cine.
     """
     if not (math.isfinite(balance) and balance > 0):  # checked before the network runs
         raise ValueError(f"temporal_deblur_cine: balance must be a finite number > 0, got {balance!r}.")
-    if kernel is None and not takes_neighbours(network):
+    if kernel is None and (takes_kernel(network) or not takes_neighbours(network)):
         raise ValueError(
-            "temporal_deblur_cine: a single-frame network needs the focal-spot kernel (data-consistency step); give "
-            "kernel, or use the temporal network (load_deblur_network(temporal=True))."
+            "temporal_deblur_cine: a single-frame or non-blind network needs the focal-spot kernel; give kernel, or "
+            "use the blind temporal network (load_deblur_network(kind='temporal'))."
         )
     x = frames.to(torch.float32)
     anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, kernel, **deblur_kwargs)
-    return (anatomy if kernel is None else consistency_step(x, anatomy, kernel, balance)).clamp_(0.0, 1.0)
+    if kernel is None or takes_kernel(network):  # a non-blind network was told the kernel: no consistency step
+        return anatomy.clamp_(0.0, 1.0)
+    return consistency_step(x, anatomy, kernel, balance).clamp_(0.0, 1.0)
 
 
 def takes_neighbours(network: nn.Module) -> bool:
@@ -174,7 +181,7 @@ def takes_neighbours(network: nn.Module) -> bool:
 
 def takes_kernel(network: nn.Module) -> bool:
     """Whether ``network`` also takes the kernel channel (3 input channels, :func:`~monai_angio.phantoms.
-    kernel_channel_value`): a non-blind temporal network, told the blur when it is known."""
+    kernel_channel_value`): a non-blind temporal network, told the blur it undoes."""
     return getattr(network, "in_channels", 1) == 3
 
 
@@ -192,14 +199,13 @@ def temporal_anatomy(
 
     Args:
         frames: ``(T, 1, H, W)`` float frames in [0, 1], ``T >= 3``.
-        network: the temporal network (2 input channels) or a single-frame deblurring network.
+        network: a temporal network (2 input channels, or 3 with the kernel channel) or a single-frame network.
         radius: neighbours on each side averaged.
         local_sigma: width (pixels) of the local blend weights of a single-frame network (``None``: one weight per
             frame).
         global_motion: ``None`` or a motion model (``"similarity"``, ...): neighbours are resampled to each frame's
             geometry first (:func:`neighbour_mean`), for camera or patient motion.
-        kernel: the focal-spot kernel, for a temporal network with the kernel channel (:func:`takes_kernel`);
-            ``None`` tells it the kernel is unknown.
+        kernel: the focal-spot kernel, required by a network with the kernel channel (:func:`takes_kernel`).
         **deblur_kwargs: passed to :func:`~monai_angio.inferers.deblur_cine`.
 
     Returns:
@@ -214,6 +220,8 @@ def temporal_anatomy(
     if takes_neighbours(network):  # the network weighs the neighbours itself
         channels = [x, predicted]
         if takes_kernel(network):
+            if kernel is None:
+                raise ValueError("a non-blind temporal network (3 input channels) needs the focal-spot kernel.")
             channels.append(torch.full_like(x, kernel_channel_value(kernel, deblur_kwargs.get("input_offset", 0.0))))
         return deblur_cine(torch.cat(channels, dim=1), network, **deblur_kwargs).to(x)
     noise_var = estimate_noise_variance(x, midpoint)

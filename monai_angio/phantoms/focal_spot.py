@@ -219,22 +219,21 @@ def kernel_sigma(kernel: np.ndarray | torch.Tensor) -> float:
 KERNEL_CHANNEL_SCALE = 0.5
 
 
-def kernel_channel_value(kernel: np.ndarray | torch.Tensor | None, input_offset: float = 0.0) -> float:
-    """The value of the constant kernel channel that tells a temporal deblurring network the blur it is undoing.
+def kernel_channel_value(kernel: np.ndarray | torch.Tensor, input_offset: float = 0.0) -> float:
+    """The value of the constant kernel channel that tells a non-blind temporal deblurring network the blur.
 
     The channel is given in the frames' intensity units: ``input_offset + KERNEL_CHANNEL_SCALE * kernel_sigma(kernel)``,
     so that after the network's input normalisation (``inputs - input_offset``, :class:`~monai_angio.inferers.deblur.
-    OffsetInferer`) it holds half the kernel width in pixels; ``None`` (an unknown kernel) gives ``input_offset``, a
-    zero width after the normalisation.
+    OffsetInferer`) it holds half the kernel width in pixels.
 
     Args:
-        kernel: ``(kh, kw)`` point-spread function in pixels, or ``None``.
+        kernel: ``(kh, kw)`` point-spread function in pixels.
         input_offset: the network's input offset.
 
     Returns:
         the channel's value.
     """
-    return float(input_offset) + (0.0 if kernel is None else KERNEL_CHANNEL_SCALE * kernel_sigma(kernel))
+    return float(input_offset) + KERNEL_CHANNEL_SCALE * kernel_sigma(kernel)
 
 
 def _gaussian_kernel_1d(sigma: float) -> np.ndarray:

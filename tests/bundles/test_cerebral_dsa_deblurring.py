@@ -51,6 +51,7 @@ def _tiny_bundle(tmp_path: Path, with_weights: bool = True) -> Path:
     if with_weights:
         shutil.copy(WEIGHTS, root / "models" / "model.pt")
         shutil.copy(WEIGHTS.with_name("model_temporal.pt"), root / "models" / "model_temporal.pt")
+        shutil.copy(WEIGHTS.with_name("model_kernel.pt"), root / "models" / "model_kernel.pt")
     return root
 
 
@@ -222,8 +223,8 @@ def test_inference_temporal_mode_with_the_dicom_geometry(tmp_path):
         restored, _ = load_sequence(out_dir / "cine_deblurred.dcm")
         assert restored.shape == (7, 64, 64)
         err[radius] = np.abs(restored / 4095 - sharp[:, 0].numpy()).mean()
-    assert err[2] < 0.8 * err[0]
-    # a header without the geometry: the temporal network (models/model_temporal.pt), or the values given
+    assert err[2] < 0.9 * err[0]  # the non-blind temporal network (models/model_kernel.pt), told the kernel
+    # a header without the geometry: the blind temporal network (models/model_temporal.pt), or the values given
     plain = write_dicom_cine(
         tmp_path / "plain.dcm", np.rint(blurred[:, 0].numpy() * 4095).astype(np.uint16), bits_stored=12
     )

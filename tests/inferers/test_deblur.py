@@ -198,22 +198,22 @@ def test_load_deblur_network_reads_the_bundle_offset(tmp_path):
     with pytest.raises(ValueError, match="no bundle"):
         load_deblur_network(tmp_path / "missing", "cpu")
     with pytest.raises(ValueError, match="no weights at .*model_temporal.pt"):
-        load_deblur_network(bundle, "cpu", temporal=True)
-    # with the kernel known and no temporal weights: the single-frame network
+        load_deblur_network(bundle, "cpu", "temporal")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        load_deblur_network(bundle, "cpu", "video")
+    # with the kernel known and no non-blind weights: the single-frame network
     assert load_temporal_deblur_network(bundle, "cpu", kernel_known=True)[0].in_channels == 1
     with pytest.raises(ValueError, match="no weights at .*model_temporal.pt"):
         load_temporal_deblur_network(bundle, "cpu", kernel_known=False)
-    channels = json.loads((src / "inference.json").read_text())["temporal_network_def"]["in_channels"]
-    temporal = RDNDeblur(in_channels=channels, out_channels=1, zero_init_last=False)
-    torch.save(temporal.state_dict(), bundle / "models" / "model_temporal.pt")
-    tnet, _ = load_deblur_network(bundle, "cpu", temporal=True)
-    x2 = torch.rand(1, channels, 16, 16)
-    with torch.no_grad():
-        torch.testing.assert_close(tnet(x2), temporal(x2))
-    assert load_temporal_deblur_network(bundle, "cpu", kernel_known=False)[0].in_channels == channels
-    # a temporal network with the kernel channel also takes the cines with a known kernel
-    expected = channels if channels == 3 else 1
-    assert load_temporal_deblur_network(bundle, "cpu", kernel_known=True)[0].in_channels == expected
+    for kind, channels, name in (("temporal", 2, "model_temporal.pt"), ("kernel", 3, "model_kernel.pt")):
+        ref = RDNDeblur(in_channels=channels, out_channels=1, zero_init_last=False)
+        torch.save(ref.state_dict(), bundle / "models" / name)
+        loaded, _ = load_deblur_network(bundle, "cpu", kind)
+        x = torch.rand(1, channels, 16, 16)
+        with torch.no_grad():
+            torch.testing.assert_close(loaded(x), ref(x))
+    assert load_temporal_deblur_network(bundle, "cpu", kernel_known=False)[0].in_channels == 2
+    assert load_temporal_deblur_network(bundle, "cpu", kernel_known=True)[0].in_channels == 3
 
 
 def test_deblur_cine_checks_the_network_channels():
@@ -239,17 +239,18 @@ def test_cine_inferer_temporal_network_without_geometry():
     torch.testing.assert_close(out, neighbour_mean(cine, 1)[0].clamp(0, 1))
     with pytest.raises(ValueError, match="needs focal_spot_mm"):  # without a temporal network
         CineDeblurInferer(temporal_radius=1)(cine.permute(1, 0, 2, 3)[None], _Pointwise())
-    with pytest.raises(ValueError, match="2 or 3 channels"):
+    with pytest.raises(ValueError, match="2 channels"):
         CineDeblurInferer(temporal_radius=1, temporal_network=RDNDeblur(num_features=4, num_blocks=1))
+    with pytest.raises(ValueError, match="3 channels"):
+        CineDeblurInferer(temporal_radius=1, kernel_network=Neighbours())
 
 
 def test_temporal_deblur_network_choice():
     single, blind, told = (RDNDeblur(in_channels=c, out_channels=1, num_features=4, num_blocks=1) for c in (1, 2, 3))
-    assert temporal_deblur_network(single, blind, kernel_known=False) is blind
-    assert temporal_deblur_network(single, blind, kernel_known=True) is single  # the blend and the kernel
-    assert temporal_deblur_network(single, told, kernel_known=True) is told
-    assert temporal_deblur_network(single, told, kernel_known=False) is told
-    assert temporal_deblur_network(single, None, kernel_known=False) is None
+    assert temporal_deblur_network(single, blind, told, kernel_known=False) is blind
+    assert temporal_deblur_network(single, blind, told, kernel_known=True) is told
+    assert temporal_deblur_network(single, blind, None, kernel_known=True) is single  # the blend and the kernel
+    assert temporal_deblur_network(single, None, told, kernel_known=False) is None
 
 
 def test_cine_inferer_tells_a_temporal_network_the_kernel():
@@ -271,14 +272,16 @@ def test_cine_inferer_tells_a_temporal_network_the_kernel():
     geometry = {"focal_spot_mm": 1.0, "sod_mm": 750.0, "sid_mm": 1100.0, "pixel_spacing_mm": 0.154}
     kernel, _ = geometry_kernel(None, **geometry)
     told = Told()
-    # a known geometry goes to the temporal network (not the single-frame one), told half the kernel width
-    CineDeblurInferer(temporal_radius=1, temporal_network=told, input_offset=0.6, **geometry)(cine, _Pointwise())
+    # a known geometry goes to the non-blind network (not the single-frame one), told half the kernel width
+    inferer = CineDeblurInferer(temporal_radius=1, kernel_network=told, input_offset=0.6, **geometry)
+    inferer(cine, _Pointwise())
     seen = torch.cat(told.seen)
     torch.testing.assert_close(seen, torch.full_like(seen, KERNEL_CHANNEL_SCALE * kernel_sigma(kernel)))
     assert 0.3 < float(seen[0, 0, 0]) < 1.0
-    told.seen.clear()  # an unknown geometry: a zero kernel channel
-    CineDeblurInferer(temporal_radius=1, temporal_network=told, input_offset=0.6)(cine, _Pointwise())
-    assert float(torch.cat(told.seen).abs().max()) < 1e-6
+    told.seen.clear()  # an unknown geometry needs the blind temporal network
+    with pytest.raises(ValueError, match="needs focal_spot_mm"):
+        CineDeblurInferer(temporal_radius=1, kernel_network=told, input_offset=0.6)(cine, _Pointwise())
+    assert not told.seen
 
 
 @pytest.mark.parametrize("n", [2, 4, 8])

@@ -155,6 +155,14 @@ def test_temporal_network_takes_the_frame_and_its_neighbours_mean():
     single = RDNDeblur(num_features=4, num_blocks=1, num_layers=1, growth_rate=2)
     with pytest.raises(ValueError, match="needs the focal-spot kernel"):
         temporal_deblur_cine(blurred, single, None, progress=False)
+    told = RDNDeblur(in_channels=3, out_channels=1, num_features=4, num_blocks=1, num_layers=1, growth_rate=2)
+    with pytest.raises(ValueError, match="non-blind network needs the focal-spot kernel"):
+        temporal_deblur_cine(blurred, told, None, progress=False)
+    with pytest.raises(ValueError, match="needs the focal-spot kernel"):
+        temporal_anatomy(blurred, told, 2, progress=False)
+    anatomy = temporal_anatomy(blurred, told, 2, kernel=kernel, progress=False)
+    assert anatomy.shape == blurred.shape  # told the kernel, the non-blind network gets no consistency step
+    torch.testing.assert_close(temporal_deblur_cine(blurred, told, kernel, progress=False), anatomy.clamp(0, 1))
 
 
 def test_geometry_kernel_optional():

@@ -275,7 +275,6 @@ def test_kernel_sigma_and_channel_value():
     assert kernel_sigma(large) > 1.8 * kernel_sigma(small)  # linear in the focal spot (pixel rounding aside)
     assert kernel_sigma(focal_spot_kernel(1.0, profile="line_focus")) > 0
     assert kernel_channel_value(large, 0.6) == pytest.approx(0.6 + KERNEL_CHANNEL_SCALE * kernel_sigma(large))
-    assert kernel_channel_value(None, 0.6) == 0.6  # unknown kernel
     with pytest.raises(ValueError, match="non-negative"):
         kernel_sigma(-delta)
     with pytest.raises(ValueError, match="2-D"):
