@@ -217,7 +217,7 @@ class AngioCLI:
                 the default, ``translation`` or ``affine``), for camera or patient motion; neighbours moving less than
                 1 pixel are used as they are. ``none`` uses them unaligned (the temporal network then loses to
                 single frames on moving cines). The alignment fits 2 x ``temporal`` flows per frame: on a 9-frame
-                512² XA cine with ``--temporal 2`` it added 7 % to the command's time on a 2-core CPU.
+                512² XA cine with ``--temporal 2`` it added 10 % to the command's time on a 2-core CPU.
         """
         from monai_angio.inferers.deblur import (
             DEFAULT_METHOD,

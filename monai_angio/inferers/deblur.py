@@ -192,7 +192,7 @@ class CineDeblurInferer(Inferer):
             ``temporal_radius``; ``None`` takes it from the input's meta (the DICOM X-ray geometry,
             :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`); the temporal network skips the step
             when neither has it.
-        balance: regularisation of the data-consistency step of ``temporal_radius``.
+        balance: regularisation of the data-consistency step of ``temporal_radius`` (the single-frame way only).
         global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
             resampled to each frame's geometry first.
         temporal_network: with ``temporal_radius``, the blind temporal network (2 input channels: a frame and its
