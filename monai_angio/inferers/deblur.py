@@ -362,15 +362,14 @@ def load_deblur_network(
     """
     from monai.bundle import ConfigParser
 
-    from monai_angio.inferers.methods import bundle_dirs, load_bundle_network
+    from monai_angio.inferers.methods import _find_bundle, load_bundle_network
 
     if kind not in NETWORK_KEYS:
         raise ValueError(f"kind must be one of {sorted(NETWORK_KEYS)}, got {kind!r}.")
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     network = load_bundle_network(bundle, device, *NETWORK_KEYS[kind])  # raises ValueError for an unknown bundle
-    candidates = [Path(bundle)] + [d / str(bundle) for d in bundle_dirs()]
-    root = next(c for c in candidates if (c / "configs" / "inference.json").is_file())
+    root = _find_bundle(str(bundle))
     parser = ConfigParser()
     parser.read_config(root / "configs" / "inference.json")
     offset = float(parser.get("input_offset", 0.0))
@@ -390,13 +389,15 @@ def load_temporal_deblur_network(
     Raises:
         ValueError: the bundle lacks the network needed.
     """
+    from monai_angio.inferers.methods import _find_bundle
+
     if not kernel_known:
         return load_deblur_network(bundle, device, "temporal")
-    try:
+    if _find_bundle(str(bundle)) is None:
+        raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
+    try:  # a bundle without the non-blind network (no definition or no weights): the single-frame way
         return load_deblur_network(bundle, device, "kernel")
-    except ValueError as err:
-        if "no bundle" in str(err):
-            raise
+    except ValueError:
         return load_deblur_network(bundle, device, "single")
 
 

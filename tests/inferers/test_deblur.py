@@ -197,6 +197,8 @@ def test_load_deblur_network_reads_the_bundle_offset(tmp_path):
     assert not net.training
     with pytest.raises(ValueError, match="no bundle"):
         load_deblur_network(tmp_path / "missing", "cpu")
+    with pytest.raises(ValueError, match="no bundle"):  # not the single-frame fallback
+        load_temporal_deblur_network(tmp_path / "missing", "cpu", kernel_known=True)
     with pytest.raises(ValueError, match="no weights at .*model_temporal.pt"):
         load_deblur_network(bundle, "cpu", "temporal")
     with pytest.raises(ValueError, match="kind must be one of"):
