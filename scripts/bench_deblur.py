@@ -65,8 +65,9 @@ WIENER_BALANCE = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)
 UNSHARP = tuple((s, a) for s in (0.5, 1.0, 1.5, 2.0, 3.0) for a in (0.25, 0.5, 1.0, 1.5, 2.0))
 
 
-def load_network(weights: Path, channels_last: bool = True) -> RDNDeblur:
-    net = RDNDeblur(channels_last=channels_last)
+def load_network(weights: Path, channels_last: bool = True, in_channels: int = 1) -> RDNDeblur:
+    """The RDN (``in_channels`` inputs, one output) with the weights at ``weights``, in eval mode."""
+    net = RDNDeblur(in_channels=in_channels, out_channels=1, channels_last=channels_last)
     net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     return net.eval()
 

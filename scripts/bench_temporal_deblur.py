@@ -52,21 +52,14 @@ from monai_angio.data.deblur import DeblurEvalDataset, load_frames  # noqa: E402
 from monai_angio.inferers.deblur import deblur_cine  # noqa: E402
 from monai_angio.inferers.temporal_deblur import consistency_step, temporal_anatomy  # noqa: E402
 from monai_angio.metrics import plot_curves, psnr, side_by_side_png, ssim  # noqa: E402
-from monai_angio.networks import RDNDeblur  # noqa: E402
 
 BALANCES = (0.01, 0.03, 0.1, 0.3, 1.0)
 METHODS = ("blurred", "rdn", "rdn_temporal_anatomy", "rdn_temporal", "temporal_net", "temporal_net_consistency")
 TEMPORAL_WEIGHTS = bd.WEIGHTS.with_name("model_temporal.pt")
 KERNEL_WEIGHTS = bd.WEIGHTS.with_name("model_kernel.pt")
-
-
-def load_weights(path: Path, in_channels: int) -> RDNDeblur | None:
-    """The RDN with ``in_channels`` inputs and the weights at ``path`` (eval mode); ``None`` when the file is absent."""
-    if not path.is_file():
-        return None
-    net = RDNDeblur(in_channels=in_channels, out_channels=1)
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return net.eval()
+#: gain columns (over the blurred frames): key of the result row -> method
+GAINS = {"rdn_gain_db": "rdn", "temporal_gain_db": "rdn_temporal", "temporal_net_gain_db": "temporal_net",
+         "temporal_net_consistency_gain_db": "temporal_net_consistency"}  # fmt: skip
 
 
 def degrade(frames: list[np.ndarray], spot: float, spacing: float, photons: float | None, seed: int):
@@ -103,9 +96,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     photons = args.photons or None
     net = bd.load_network(bd.WEIGHTS)
-    tnet, knet = (load_weights(path, channels) for path, channels in ((args.temporal_weights, 2),
-                                                                        (args.kernel_weights, 3)))  # fmt: skip
+    tnet = bd.load_network(args.temporal_weights, in_channels=2)
+    knet = bd.load_network(args.kernel_weights, in_channels=3) if args.kernel_weights.is_file() else None
     told = ("temporal_net_kernel", "temporal_net_kernel_consistency") if knet is not None else ()
+    gains = {**GAINS, **{f"{m}_gain_db": m for m in told}}
     test = load_frames(bd.DSA, part="test")
     train = load_frames(bd.DSA, part="train")
     tune = train[20:28]
@@ -166,12 +160,7 @@ def main() -> None:
             row[f"{m}_psnr_per_frame"] = [round(float(v), 3) for v in p.flatten()]
         mid = y.shape[0] // 2  # the middle frame, for the side-by-side picture
         example = {"spot": spot, "frame": mid, "sharp": x[mid, 0], **{m: o[mid, 0] for m, o in outputs.items()}}
-        row["rdn_gain_db"] = row["rdn_psnr_mean"] - row["blurred_psnr_mean"]
-        row["temporal_gain_db"] = row["rdn_temporal_psnr_mean"] - row["blurred_psnr_mean"]
-        row["temporal_net_gain_db"] = row["temporal_net_psnr_mean"] - row["blurred_psnr_mean"]
-        row["temporal_net_consistency_gain_db"] = row["temporal_net_consistency_psnr_mean"] - row["blurred_psnr_mean"]
-        for m in told:
-            row[f"{m}_gain_db"] = row[f"{m}_psnr_mean"] - row["blurred_psnr_mean"]
+        row.update({key: row[f"{m}_psnr_mean"] - row["blurred_psnr_mean"] for key, m in gains.items()})
         rows.append(row)
         print(bd.progress_line(f"f={spot} mm (balance {balance})", row, methods, time.time() - t0), flush=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -187,6 +176,7 @@ def main() -> None:
               "temporal_net_kernel": "temporal network told the kernel",
               "temporal_net_kernel_consistency": "temporal network told the kernel + consistency",
               "temporal_net_kernel_motion": "temporal network told the kernel + global motion"}  # fmt: skip
+    gain_labels = {"rdn": "RDN", "rdn_temporal": "temporal", "temporal_net_consistency": "+ consistency"}
     lines = [
         "# Temporal deblurring: the RDN with each frame's neighbours and the known kernel",
         "",
@@ -196,20 +186,20 @@ def main() -> None:
         f"frame); neighbours within {args.radius} frames; consistency balance tuned on 8 training frames. PSNR (dB) "
         "mean ± std / SSIM.",
         "",
-        "| focal spot (mm) | " + " | ".join(labels[m] for m in methods) + " | RDN gain (dB) | temporal gain (dB) | "
-        "temporal network gain (dB) | + consistency gain (dB) | "
-        + "".join(f"{labels[m]} gain (dB) | " for m in told)
+        "| focal spot (mm) | "
+        + " | ".join(labels[m] for m in methods)
+        + " | "
+        + "".join(f"{gain_labels.get(m, labels[m])} gain (dB) | " for m in gains.values())
         + "balances |",
-        "|---:|" + "---|" * len(methods) + "---:|" * (5 + len(told)),
+        "|---:|" + "---|" * len(methods) + "---:|" * (len(gains) + 1),
     ]
     for r in rows:
         cells = " | ".join(
             f"{r[f'{m}_psnr_mean']:.2f} ± {r[f'{m}_psnr_std']:.2f} / {r[f'{m}_ssim_mean']:.4f}" for m in methods
         )
         lines.append(
-            f"| {r['focal_spot_mm']} | {cells} | {r['rdn_gain_db']:+.2f} | {r['temporal_gain_db']:+.2f} | "
-            f"{r['temporal_net_gain_db']:+.2f} | {r['temporal_net_consistency_gain_db']:+.2f} | "
-            + "".join(f"{r[f'{m}_gain_db']:+.2f} | " for m in told)
+            f"| {r['focal_spot_mm']} | {cells} | "
+            + "".join(f"{r[key]:+.2f} | " for key in gains)
             + f"{r['balance']}, {r['balance_net']}"
             + (f", {r['balance_kernel_net']}" if told else "")
             + " |"

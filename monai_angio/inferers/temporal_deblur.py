@@ -162,10 +162,10 @@ def temporal_deblur_cine(
     """
     if not (math.isfinite(balance) and balance > 0):  # checked before the network runs
         raise ValueError(f"temporal_deblur_cine: balance must be a finite number > 0, got {balance!r}.")
-    if kernel is None and (takes_kernel(network) or not takes_neighbours(network)):
+    if kernel is None and not takes_neighbours(network):
         raise ValueError(
-            "temporal_deblur_cine: a single-frame or non-blind network needs the focal-spot kernel; give kernel, or "
-            "use the blind temporal network (load_deblur_network(kind='temporal'))."
+            "temporal_deblur_cine: a single-frame network needs the focal-spot kernel (data-consistency step); give "
+            "kernel, or use the blind temporal network (load_deblur_network(kind='temporal'))."
         )
     x = frames.to(torch.float32)
     anatomy = temporal_anatomy(x, network, radius, local_sigma, global_motion, kernel, **deblur_kwargs)
@@ -215,13 +215,13 @@ def temporal_anatomy(
         raise ValueError(f"frames must be a (T, 1, H, W) tensor, got {getattr(frames, 'shape', type(frames))}.")
     if frames.shape[0] < 3:
         raise ValueError(f"temporal deblurring needs a cine of at least 3 frames (neighbours), got {frames.shape[0]}.")
+    if takes_kernel(network) and kernel is None:
+        raise ValueError("temporal deblurring: a non-blind network needs the focal-spot kernel (its third channel).")
     x = frames.to(torch.float32)
     predicted, midpoint = neighbour_mean(x, radius, global_motion)
     if takes_neighbours(network):  # the network weighs the neighbours itself
         channels = [x, predicted]
         if takes_kernel(network):
-            if kernel is None:
-                raise ValueError("a non-blind temporal network (3 input channels) needs the focal-spot kernel.")
             channels.append(torch.full_like(x, kernel_channel_value(kernel, deblur_kwargs.get("input_offset", 0.0))))
         return deblur_cine(torch.cat(channels, dim=1), network, **deblur_kwargs).to(x)
     noise_var = estimate_noise_variance(x, midpoint)
