@@ -9,12 +9,12 @@ single-frame network and learns how much to take from the neighbours.
 Data: consecutive frames of the first 70 % of each cine (``--data``, one or more; the last 4 training frames of the
 first one for validation, the last 30 % never used) and ``--phantoms`` DSA phantom cines of 4 filled frames, degraded
 as the single-frame training (focal spot 0.3-1.5 mm, SOD 750 mm, SID 1100 mm, 0.154 mm pixels, Poisson noise 1e4-1e5
-quanta, the same focal spot for the frames of a window and independent noise) by
-:class:`monai_angio.data.deblur.TemporalDeblurPatchDataset`; with probability ``--drift-prob`` the neighbours drift
-by a whole pixel per frame, so the network learns to reject neighbours that do not match. Patches 40x40 every 20 px,
-batch 128, flips and 90-degree rotations, l1 loss, Adam with the learning rate divided by 10 after 60 % of the
-epochs, MONAI ``SupervisedTrainer``; after every epoch the PSNR on 256² crops of the 4 validation frames (0.6/0.9/1.2
-mm, 2e4 quanta) and the best weights are saved to ``--out``.
+quanta (``--photons``, log-uniform; narrow it to a site's dose), the same focal spot for the frames of a window and
+independent noise) by :class:`monai_angio.data.deblur.TemporalDeblurPatchDataset`; with probability ``--drift-prob``
+the neighbours drift by a whole pixel per frame, so the network learns to reject neighbours that do not match. Patches
+40x40 every 20 px, batch 128, flips and 90-degree rotations, l1 loss (``--loss mse`` for l2), Adam with the learning
+rate divided by 10 after 60 % of the epochs, MONAI ``SupervisedTrainer``; after every epoch the PSNR on 256² crops of
+the 4 validation frames (0.6/0.9/1.2 mm, 2e4 quanta) and the best weights are saved to ``--out``.
 
 With ``--kernel-channel`` it trains the **non-blind** temporal network instead (3 input channels; default start
 ``models/model_temporal.pt``, default output ``models/model_kernel.pt``): a third, constant channel holds half the
@@ -23,7 +23,7 @@ starting at zero, and the validation tells it the true kernel.
 
 Usage:
     python scripts/train_temporal_deblur.py [--epochs 12] [--epoch-length 70] [--lr 3e-4] [--threads 2]
-        [--out bundles/cerebral_dsa_deblurring/models/model_temporal.pt]
+        [--out bundles/cerebral_dsa_deblurring/models/model_temporal.pt] [--loss l1|mse] [--photons 1e4 1e5]
     python scripts/train_temporal_deblur.py --kernel-channel   # -> models/model_kernel.pt
 
 The shipped ``models/model_temporal.pt`` (bundle 0.1.4) is two runs on the 2-core development CPU:
@@ -72,6 +72,7 @@ from monai_angio.networks import RDNDeblur  # noqa: E402
 ARCH = {"num_features": 32, "num_blocks": 6, "num_layers": 4, "growth_rate": 16}
 GEOMETRY = {"profile": "gaussian", "sod_mm": 750.0, "sid_mm": 1100.0, "pixel_spacing_mm": 0.154}
 INPUT_OFFSET = 0.6
+LOSSES = {"l1": torch.nn.L1Loss, "mse": torch.nn.MSELoss}
 DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 
 
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="default models/model_temporal.pt; with --kernel-channel models/model_kernel.pt")  # fmt: skip
     ap.add_argument("--radius", type=int, default=2)
     ap.add_argument("--phantoms", type=int, default=8)
+    ap.add_argument("--photons", type=float, nargs=2, default=[1.0e4, 1.0e5], metavar=("LOW", "HIGH"),
+                    help="range of quanta per pixel (log-uniform) of the training noise")  # fmt: skip
     ap.add_argument("--drift-prob", type=float, default=0.25)
     ap.add_argument(
         "--kernel-channel",
@@ -130,10 +133,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--epoch-length", type=int, default=70)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3.0e-4)
+    ap.add_argument("--loss", choices=sorted(LOSSES), default="l1", help="training loss")
     ap.add_argument("--first-lr-mult", type=float, default=10.0, help="learning-rate factor of the first layer")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if not 0 < args.photons[0] <= args.photons[1]:
+        ap.error(f"--photons needs 0 < LOW <= HIGH, got {args.photons[0]:g} {args.photons[1]:g}")
     models = BUNDLE / "models"
     if args.pretrained is None:
         args.pretrained = models / ("model_temporal.pt" if args.kernel_channel else "model.pt")
@@ -151,7 +157,7 @@ def main(argv: list[str] | None = None) -> dict:
     val = load_frames(args.data[0], part="val", val_frames=4)  # the first cine's validation frames
     keys = ["image", "label"]
     transform = Compose([RandFlipd(keys, 0.5, 0), RandFlipd(keys, 0.5, 1), RandRotate90d(keys, 0.75)])
-    degradation = FocalSpotDegradation((0.3, 1.5), (1.0e4, 1.0e5), seed=args.seed, **GEOMETRY)
+    degradation = FocalSpotDegradation((0.3, 1.5), tuple(args.photons), seed=args.seed, **GEOMETRY)
     dataset = TemporalDeblurPatchDataset(
         cines, args.radius, 40, 20, degradation, transform, seed=args.seed, drift_prob=args.drift_prob,
         kernel_channel=args.kernel_channel, input_offset=INPUT_OFFSET,
@@ -180,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
         train_data_loader=loader,
         network=net,
         optimizer=optimizer,
-        loss_function=torch.nn.L1Loss(),
+        loss_function=LOSSES[args.loss](),
         inferer=OffsetInferer(INPUT_OFFSET),
         epoch_length=args.epoch_length,
     )

@@ -52,7 +52,21 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
     kernel_out = tmp_path / "models" / "model_kernel.pt"
     kernel_log = train.main(["--data", str(frames), "--pretrained", str(out), "--out", str(kernel_out), "--epochs",
                              "1", "--epoch-length", "1", "--batch-size", "8", "--phantoms", "0", "--threads", "1",
-                             "--kernel-channel"])  # fmt: skip
+                             "--kernel-channel", "--loss", "mse", "--photons", "2e4", "2e4"])  # fmt: skip
     assert np.mean(list(kernel_log["initial"].values())) == pytest.approx(log["best"]["psnr"], abs=1e-4)
     kernel_net = RDNDeblur(in_channels=3, out_channels=1)
     kernel_net.load_state_dict(torch.load(kernel_out, map_location="cpu", weights_only=True))
+    assert kernel_log["args"]["loss"] == "mse" and kernel_log["args"]["photons"] == "[20000.0, 20000.0]"
+
+
+@pytest.mark.parametrize("photons", [("2e4", "1e4"), ("0", "1e4")])
+def test_bad_photon_range_is_an_error(photons, capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--photons", *photons])
+    assert "--photons needs 0 < LOW <= HIGH" in capsys.readouterr().err
+
+
+def test_unknown_loss_is_an_error(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--loss", "huber"])
+    assert "invalid choice" in capsys.readouterr().err
