@@ -12,9 +12,9 @@ as the single-frame training (focal spot 0.3-1.5 mm, SOD 750 mm, SID 1100 mm, 0.
 quanta (``--photons``, log-uniform; narrow it to a site's dose), the same focal spot for the frames of a window and
 independent noise) by :class:`monai_angio.data.deblur.TemporalDeblurPatchDataset`; with probability ``--drift-prob``
 the neighbours drift by a whole pixel per frame, so the network learns to reject neighbours that do not match. Patches
-40x40 every 20 px, batch 128, flips and 90-degree rotations, l1 loss (``--loss mse`` for l2), Adam with the learning
-rate divided by 10 after 60 % of the epochs, MONAI ``SupervisedTrainer``; after every epoch the PSNR on 256² crops of
-the 4 validation frames (0.6/0.9/1.2 mm, 2e4 quanta) and the best weights are saved to ``--out``.
+40x40 every 20 px (``--patch-size``), batch 128, flips and 90-degree rotations, l1 loss (``--loss mse`` for l2), Adam
+with the learning rate divided by 10 after 60 % of the epochs, MONAI ``SupervisedTrainer``; after every epoch the PSNR
+on 256² crops of the 4 validation frames (0.6/0.9/1.2 mm, 2e4 quanta) and the best weights are saved to ``--out``.
 
 With ``--kernel-channel`` it trains the **non-blind** temporal network instead (3 input channels; default start
 ``models/model_temporal.pt``, default output ``models/model_kernel.pt``): a third, constant channel holds half the
@@ -24,6 +24,7 @@ starting at zero, and the validation tells it the true kernel.
 Usage:
     python scripts/train_temporal_deblur.py [--epochs 12] [--epoch-length 70] [--lr 3e-4] [--threads 2]
         [--out bundles/cerebral_dsa_deblurring/models/model_temporal.pt] [--loss l1|mse] [--photons 1e4 1e5]
+        [--patch-size 40]
     python scripts/train_temporal_deblur.py --kernel-channel   # -> models/model_kernel.pt
 
 The shipped ``models/model_temporal.pt`` (bundle 0.1.4) is two runs on the 2-core development CPU:
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--epoch-length", type=int, default=70)
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--patch-size", type=int, default=40, help="training patch side; patches every half side")
     ap.add_argument("--lr", type=float, default=3.0e-4)
     ap.add_argument("--loss", choices=sorted(LOSSES), default="l1", help="training loss")
     ap.add_argument("--first-lr-mult", type=float, default=10.0, help="learning-rate factor of the first layer")
@@ -159,8 +161,8 @@ def main(argv: list[str] | None = None) -> dict:
     transform = Compose([RandFlipd(keys, 0.5, 0), RandFlipd(keys, 0.5, 1), RandRotate90d(keys, 0.75)])
     degradation = FocalSpotDegradation((0.3, 1.5), tuple(args.photons), seed=args.seed, **GEOMETRY)
     dataset = TemporalDeblurPatchDataset(
-        cines, args.radius, 40, 20, degradation, transform, seed=args.seed, drift_prob=args.drift_prob,
-        kernel_channel=args.kernel_channel, input_offset=INPUT_OFFSET,
+        cines, args.radius, args.patch_size, args.patch_size // 2, degradation, transform, seed=args.seed,
+        drift_prob=args.drift_prob, kernel_channel=args.kernel_channel, input_offset=INPUT_OFFSET,
     )  # fmt: skip
     in_channels = 3 if args.kernel_channel else 2
     sampler = torch.utils.data.RandomSampler(dataset, num_samples=args.epoch_length * args.batch_size)

@@ -39,8 +39,9 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
     torch.save(RDNDeblur().state_dict(), single)
     out = tmp_path / "models" / "model_temporal.pt"
     log = train.main(["--data", str(frames), "--pretrained", str(single), "--out", str(out), "--epochs", "2",
-                      "--epoch-length", "2", "--batch-size", "8", "--phantoms", "1", "--threads", "1"])  # fmt: skip
-    assert [h["epoch"] for h in log["history"]] == [1, 2]
+                      "--epoch-length", "2", "--batch-size", "8", "--phantoms", "1", "--threads", "1",
+                      "--patch-size", "32"])  # fmt: skip
+    assert [h["epoch"] for h in log["history"]] == [1, 2] and log["args"]["patch_size"] == "32"
     assert set(log["initial"]) == {0.6, 0.9, 1.2} and all(np.isfinite(v) for v in log["initial"].values())
     assert log["best"]["epoch"] in (1, 2)
     net = RDNDeblur(in_channels=2, out_channels=1)
