@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     if not 0 < args.photons[0] <= args.photons[1]:
         ap.error(f"--photons needs 0 < LOW <= HIGH, got {args.photons[0]:g} {args.photons[1]:g}")
+    if args.patch_size < 2:
+        ap.error(f"--patch-size must be at least 2, got {args.patch_size}")
     models = BUNDLE / "models"
     if args.pretrained is None:
         args.pretrained = models / ("model_temporal.pt" if args.kernel_channel else "model.pt")

@@ -60,11 +60,18 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
     assert kernel_log["args"]["loss"] == "mse" and kernel_log["args"]["photons"] == "[20000.0, 20000.0]"
 
 
-@pytest.mark.parametrize("photons", [("2e4", "1e4"), ("0", "1e4")])
-def test_bad_photon_range_is_an_error(photons, capsys):
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--photons", "2e4", "1e4"], "--photons needs 0 < LOW <= HIGH"),
+        (["--photons", "0", "1e4"], "--photons needs 0 < LOW <= HIGH"),
+        (["--patch-size", "1"], "--patch-size must be at least 2"),
+    ],
+)
+def test_bad_training_options_are_errors(argv, message, capsys):
     with pytest.raises(SystemExit):
-        train.main(["--photons", *photons])
-    assert "--photons needs 0 < LOW <= HIGH" in capsys.readouterr().err
+        train.main(argv)
+    assert message in capsys.readouterr().err
 
 
 def test_unknown_loss_is_an_error(capsys):
