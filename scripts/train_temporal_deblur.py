@@ -66,7 +66,7 @@ from monai_angio.data.deblur import (  # noqa: E402
     phantom_frames,
 )
 from monai_angio.inferers.deblur import OffsetInferer  # noqa: E402
-from monai_angio.inferers.temporal_deblur import temporal_anatomy  # noqa: E402
+from monai_angio.inferers.temporal_deblur import takes_kernel, temporal_anatomy  # noqa: E402
 from monai_angio.metrics import psnr  # noqa: E402
 from monai_angio.networks import RDNDeblur  # noqa: E402
 
@@ -95,10 +95,15 @@ def validation_psnr(net: torch.nn.Module, frames: list[np.ndarray], radius: int)
         items = [ds[i] for i in range(len(ds))]
         y = torch.stack([it["image"] for it in items])
         x = torch.stack([it["label"] for it in items])
-        kernel = ds.degradation.kernel(spot) if net.in_channels == 3 else None
+        kernel = ds.degradation.kernel(spot) if takes_kernel(net) else None
         restored = temporal_anatomy(y, net, radius, kernel=kernel, progress=False, input_offset=INPUT_OFFSET)
         out[spot] = float(psnr(restored, x, 1.0).mean())
     return out
+
+
+def _joined(scores: dict[float, float]) -> str:
+    """``"a / b / c"``: the validation PSNR per focal-spot size, for the log."""
+    return " / ".join(f"{v:.3f}" for v in scores.values())
 
 
 def batch_loss(output) -> float:
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
             best.update(psnr=mean, epoch=engine.state.epoch)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             torch.save(net.state_dict(), args.out)
-        print(f"epoch {engine.state.epoch}: val PSNR " + " / ".join(f"{v:.3f}" for v in scores.values())
+        print(f"epoch {engine.state.epoch}: val PSNR " + _joined(scores)
               + f" (mean {mean:.3f}, best {best['psnr']:.3f} at {best['epoch']}), {(time.time() - start) / 60:.1f} min",
               flush=True)  # fmt: skip
 
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> dict:
     trainer.add_event_handler(Events.ITERATION_COMPLETED, log_iteration)
     net.eval()
     initial = validation_psnr(net, val, args.radius)
-    print("before training: val PSNR " + " / ".join(f"{v:.3f}" for v in initial.values()), flush=True)
+    print("before training: val PSNR " + _joined(initial), flush=True)
     trainer.run()
     log = {"args": {k: str(v) for k, v in vars(args).items()}, "initial": initial, "history": history, "best": best}
     args.out.with_suffix(".json").write_text(json.dumps(log, indent=2))
