@@ -66,9 +66,11 @@ UNSHARP = tuple((s, a) for s in (0.5, 1.0, 1.5, 2.0, 3.0) for a in (0.25, 0.5, 1
 
 
 def load_network(weights: Path, channels_last: bool = True, in_channels: int = 1) -> RDNDeblur:
-    """The RDN (``in_channels`` inputs, one output) with the weights at ``weights``, in eval mode."""
-    net = RDNDeblur(in_channels=in_channels, out_channels=1, channels_last=channels_last)
-    net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    """The RDN (``in_channels`` inputs, one output, as many blocks as the weights hold) with the weights at
+    ``weights``, in eval mode."""
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    net = RDNDeblur(in_channels, 1, num_blocks=RDNDeblur.num_blocks_in(state), channels_last=channels_last)
+    net.load_state_dict(state)
     return net.eval()
 
 

@@ -77,13 +77,23 @@ LOSSES = {"l1": torch.nn.L1Loss, "mse": torch.nn.MSELoss}
 DSA = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
 
 
-def widen_state_dict(state: dict[str, torch.Tensor], in_channels: int) -> dict[str, torch.Tensor]:
-    """RDN weights for a network with more inputs, ``in_channels``: the extra first-layer weights are zero."""
-    state = dict(state)
-    w = state["shallow1.weight"]
-    extra = torch.zeros(w.shape[0], in_channels - w.shape[1], *w.shape[2:], dtype=w.dtype)
-    state["shallow1.weight"] = torch.cat([w, extra], dim=1)
-    return state
+def grow_state_dict(state: dict[str, torch.Tensor], target: RDNDeblur) -> dict[str, torch.Tensor]:
+    """Weights for ``target``, an RDN with more input channels or more blocks than the one of ``state``, that compute
+    the same function: each tensor of ``state`` fills the leading part of ``target``'s; the rest is zero (the first
+    layer's weights of new input channels, the dense fusion's weights of new blocks' outputs, new blocks' local fusion,
+    so that a new block is the identity) except the dense layers of new blocks, which keep ``target``'s initialisation.
+    """
+    grown = {}
+    for key, init in target.state_dict().items():
+        old = state.get(key)
+        if old is None:
+            grown[key] = torch.zeros_like(init) if key.startswith("blocks.") and ".fusion." in key else init
+            continue
+        if old.ndim != init.ndim or any(o > n for o, n in zip(old.shape, init.shape, strict=True)):
+            raise ValueError(f"cannot grow {key} of shape {tuple(old.shape)} into {tuple(init.shape)}")
+        grown[key] = torch.zeros_like(init)
+        grown[key][tuple(slice(0, o) for o in old.shape)] = old
+    return grown
 
 
 def validation_psnr(net: torch.nn.Module, frames: list[np.ndarray], radius: int) -> dict[float, float]:
@@ -120,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
         "--pretrained",
         type=Path,
         default=None,
-        help="weights to start from, widened with zero weights for new input channels (default: the "
+        help="weights to start from, grown with no-op weights for new input channels or blocks (default: the "
         "single-frame models/model.pt; with --kernel-channel the temporal models/model_temporal.pt)",
     )
     ap.add_argument("--out", type=Path, default=None,
@@ -135,6 +145,9 @@ def main(argv: list[str] | None = None) -> dict:
         action="store_true",
         help="train the non-blind network: a third input channel tells it the kernel",
     )
+    ap.add_argument("--num-blocks", type=int, default=0,
+                    help="residual dense blocks (default: as --pretrained, or 6); more than --pretrained has appends "
+                    "blocks that start as the identity")  # fmt: skip
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--epoch-length", type=int, default=70)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -147,6 +160,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     if not 0 < args.photons[0] <= args.photons[1]:
         ap.error(f"--photons needs 0 < LOW <= HIGH, got {args.photons[0]:g} {args.photons[1]:g}")
+    if args.num_blocks < 0:
+        ap.error(f"--num-blocks must be at least 1 (0: as --pretrained), got {args.num_blocks}")
     if args.patch_size < 2:
         ap.error(f"--patch-size must be at least 2, got {args.patch_size}")
     models = BUNDLE / "models"
@@ -175,12 +190,15 @@ def main(argv: list[str] | None = None) -> dict:
     sampler = torch.utils.data.RandomSampler(dataset, num_samples=args.epoch_length * args.batch_size)
     loader = torch.utils.data.DataLoader(dataset, args.batch_size, sampler=sampler, num_workers=1)
 
-    net = RDNDeblur(in_channels=in_channels, out_channels=1, **ARCH)
+    state = None
     if args.pretrained and args.pretrained.is_file():
         state = torch.load(args.pretrained, map_location="cpu", weights_only=True)
-        widen = state["shallow1.weight"].shape[1] < in_channels  # the new channels start at zero
-        net.load_state_dict(widen_state_dict(state, in_channels) if widen else state)
-        print(f"started from {args.pretrained}" + (" (new input channels at zero)" if widen else ""))
+    blocks = args.num_blocks or (RDNDeblur.num_blocks_in(state) if state else ARCH["num_blocks"])
+    net = RDNDeblur(in_channels=in_channels, out_channels=1, **{**ARCH, "num_blocks": blocks})
+    if state is not None:
+        grow = state["shallow1.weight"].shape[1] < in_channels or RDNDeblur.num_blocks_in(state) < blocks
+        net.load_state_dict(grow_state_dict(state, net))  # raises for a smaller network than --pretrained
+        print(f"started from {args.pretrained}" + (" (grown: new channels and blocks start as no-ops)" if grow else ""))
     # Adam moves a weight by about lr per step: the new channel's weights start at zero and must grow to the size
     # of the trained ones, so the first layer learns ``--first-lr-mult`` times faster
     first = list(net.shallow1.parameters())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import nn
 
@@ -103,6 +105,14 @@ class RDNDeblur(nn.Module):
             nn.init.zeros_(self.last.bias)
         if channels_last:
             self.to(memory_format=torch.channels_last)
+
+    @staticmethod
+    def num_blocks_in(state_dict: Mapping[str, torch.Tensor]) -> int:
+        """The number of residual dense blocks of RDNDeblur weights (a ``state_dict``), to rebuild their network."""
+        blocks = {key.split(".")[1] for key in state_dict if key.startswith("blocks.")}
+        if not blocks:
+            raise ValueError("RDNDeblur.num_blocks_in: the state dict has no 'blocks.*' weights (not an RDNDeblur).")
+        return len(blocks)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_channels, H, W)`` -> ``(B, out_channels, H, W)``."""

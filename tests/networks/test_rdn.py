@@ -27,6 +27,16 @@ def test_default_parameter_count():
     assert sum(p.numel() for p in small.parameters()) == _expected_parameters(1, 16, 2, 3, 8, 2)
 
 
+def test_num_blocks_in_rebuilds_the_network_of_a_state_dict():
+    state = RDNDeblur(num_features=8, num_blocks=3, num_layers=2, growth_rate=4).state_dict()
+    assert RDNDeblur.num_blocks_in(state) == 3
+    RDNDeblur(num_features=8, num_blocks=RDNDeblur.num_blocks_in(state), num_layers=2, growth_rate=4).load_state_dict(
+        state
+    )
+    with pytest.raises(ValueError, match="not an RDNDeblur"):
+        RDNDeblur.num_blocks_in({"conv.weight": torch.zeros(1)})
+
+
 @pytest.mark.parametrize("shape", [(1, 1, 37, 45), (2, 1, 16, 9), (1, 1, 1, 1)])
 def test_output_shape_matches_input(shape):
     net = RDNDeblur(num_features=8, num_blocks=2, num_layers=2, growth_rate=4, zero_init_last=False)

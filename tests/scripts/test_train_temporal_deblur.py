@@ -18,13 +18,24 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 train = load_module("monai_angio_scripts_train_temporal_deblur", REPO_ROOT / "scripts" / "train_temporal_deblur.py")
 
 
-def test_widen_keeps_the_single_frame_network():
-    single = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4, zero_init_last=False)
-    wide = RDNDeblur(in_channels=2, out_channels=1, num_features=8, num_blocks=1, num_layers=1, growth_rate=4)
-    wide.load_state_dict(train.widen_state_dict(single.state_dict(), 2))
+@pytest.mark.parametrize("in_channels, num_blocks", [(2, 1), (1, 3), (3, 2)])
+def test_grow_keeps_the_smaller_network(in_channels, num_blocks):
+    arch = {"num_features": 8, "num_layers": 1, "growth_rate": 4}
+    small = RDNDeblur(num_blocks=1, zero_init_last=False, **arch)
+    big = RDNDeblur(in_channels=in_channels, out_channels=1, num_blocks=num_blocks, **arch)
+    big.load_state_dict(train.grow_state_dict(small.state_dict(), big))
+    assert RDNDeblur.num_blocks_in(big.state_dict()) == num_blocks
     x = torch.rand(2, 1, 12, 12)
-    with torch.no_grad():  # the neighbour channel starts at zero weight: any content there is ignored
-        torch.testing.assert_close(wide(torch.cat([x, torch.rand_like(x)], 1)), single(x))
+    with torch.no_grad():  # new input channels have zero weight and new blocks are the identity
+        torch.testing.assert_close(big(torch.cat([x, torch.rand(2, in_channels - 1, 12, 12)], 1)), small(x))
+    if num_blocks > 1:  # the new blocks' dense layers are not zero, so training can move them
+        assert big.blocks[-1].layers[0].conv.weight.abs().sum() > 0
+
+
+def test_grow_refuses_a_smaller_target():
+    big = RDNDeblur(num_features=8, num_blocks=1, num_layers=1, growth_rate=4)
+    with pytest.raises(ValueError, match="cannot grow shallow1.weight"):
+        train.grow_state_dict(big.state_dict(), RDNDeblur(num_features=4, num_blocks=1, num_layers=1, growth_rate=4))
 
 
 def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
@@ -49,13 +60,14 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["best"]["psnr"] == log["best"]["psnr"]
     # the non-blind network starts from the temporal one: the new kernel channel has zero weight, so before training
-    # it restores the validation frames exactly as the temporal network did at its best epoch
+    # it restores the validation frames exactly as the temporal network did at its best epoch, also with one more block
     kernel_out = tmp_path / "models" / "model_kernel.pt"
     kernel_log = train.main(["--data", str(frames), "--pretrained", str(out), "--out", str(kernel_out), "--epochs",
                              "1", "--epoch-length", "1", "--batch-size", "8", "--phantoms", "0", "--threads", "1",
-                             "--kernel-channel", "--loss", "mse", "--photons", "2e4", "2e4"])  # fmt: skip
+                             "--kernel-channel", "--loss", "mse", "--photons", "2e4", "2e4",
+                             "--num-blocks", "7"])  # fmt: skip
     assert np.mean(list(kernel_log["initial"].values())) == pytest.approx(log["best"]["psnr"], abs=1e-4)
-    kernel_net = RDNDeblur(in_channels=3, out_channels=1)
+    kernel_net = RDNDeblur(in_channels=3, out_channels=1, num_blocks=7)
     kernel_net.load_state_dict(torch.load(kernel_out, map_location="cpu", weights_only=True))
     assert kernel_log["args"]["loss"] == "mse" and kernel_log["args"]["photons"] == "[20000.0, 20000.0]"
 
@@ -66,6 +78,7 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
         (["--photons", "2e4", "1e4"], "--photons needs 0 < LOW <= HIGH"),
         (["--photons", "0", "1e4"], "--photons needs 0 < LOW <= HIGH"),
         (["--patch-size", "1"], "--patch-size must be at least 2"),
+        (["--num-blocks", "-1"], "--num-blocks must be at least 1"),
         (["--loss", "huber"], "invalid choice"),
     ],
 )
