@@ -15,6 +15,8 @@ the neighbours drift by a whole pixel per frame, so the network learns to reject
 40x40 every 20 px (``--patch-size``), batch 128, flips and 90-degree rotations, l1 loss (``--loss mse`` for l2), Adam
 with the learning rate divided by 10 after 60 % of the epochs, MONAI ``SupervisedTrainer``; after every epoch the PSNR
 on 256² crops of the 4 validation frames (0.6/0.9/1.2 mm, 2e4 quanta) and the best weights are saved to ``--out``.
+``--num-blocks`` larger than the ``--pretrained`` network's appends residual dense blocks that start as the identity
+(:func:`grow_state_dict`), so training starts from the given weights' results.
 
 With ``--kernel-channel`` it trains the **non-blind** temporal network instead (3 input channels; default start
 ``models/model_temporal.pt``, default output ``models/model_kernel.pt``): a third, constant channel holds half the
@@ -24,7 +26,7 @@ starting at zero, and the validation tells it the true kernel.
 Usage:
     python scripts/train_temporal_deblur.py [--epochs 12] [--epoch-length 70] [--lr 3e-4] [--threads 2]
         [--out bundles/cerebral_dsa_deblurring/models/model_temporal.pt] [--loss l1|mse] [--photons 1e4 1e5]
-        [--patch-size 40]
+        [--patch-size 40] [--num-blocks 10]
     python scripts/train_temporal_deblur.py --kernel-channel   # -> models/model_kernel.pt
 
 The shipped ``models/model_temporal.pt`` (bundle 0.1.4) is two runs on the 2-core development CPU:
