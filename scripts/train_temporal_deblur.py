@@ -171,6 +171,13 @@ def main(argv: list[str] | None = None) -> dict:
         args.pretrained = models / ("model_temporal.pt" if args.kernel_channel else "model.pt")
     if args.out is None:
         args.out = models / ("model_kernel.pt" if args.kernel_channel else "model_temporal.pt")
+    state = None
+    if args.pretrained and args.pretrained.is_file():
+        state = torch.load(args.pretrained, map_location="cpu", weights_only=True)
+    given = RDNDeblur.num_blocks_in(state) if state is not None else None  # blocks of the --pretrained network
+    blocks = args.num_blocks or given or ARCH["num_blocks"]
+    if given is not None and blocks < given:
+        ap.error(f"--num-blocks {blocks} is fewer than the {given} blocks of {args.pretrained}")
     for source in args.data:
         if not source.exists():
             raise SystemExit(f"error: training frames not found at {source} (give --data)")
@@ -192,13 +199,9 @@ def main(argv: list[str] | None = None) -> dict:
     sampler = torch.utils.data.RandomSampler(dataset, num_samples=args.epoch_length * args.batch_size)
     loader = torch.utils.data.DataLoader(dataset, args.batch_size, sampler=sampler, num_workers=1)
 
-    state = None
-    if args.pretrained and args.pretrained.is_file():
-        state = torch.load(args.pretrained, map_location="cpu", weights_only=True)
-    blocks = args.num_blocks or (RDNDeblur.num_blocks_in(state) if state else ARCH["num_blocks"])
     net = RDNDeblur(in_channels=in_channels, out_channels=1, **{**ARCH, "num_blocks": blocks})
     if state is not None:
-        grow = state["shallow1.weight"].shape[1] < in_channels or RDNDeblur.num_blocks_in(state) < blocks
+        grow = state["shallow1.weight"].shape[1] < in_channels or given < blocks
         net.load_state_dict(grow_state_dict(state, net))  # raises for a smaller network than --pretrained
         print(f"started from {args.pretrained}" + (" (grown: new channels and blocks start as no-ops)" if grow else ""))
     # Adam moves a weight by about lr per step: the new channel's weights start at zero and must grow to the size

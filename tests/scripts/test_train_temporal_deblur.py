@@ -86,3 +86,11 @@ def test_bad_training_options_are_errors(argv, message, capsys):
     with pytest.raises(SystemExit):
         train.main(argv)
     assert message in capsys.readouterr().err
+
+
+def test_fewer_blocks_than_the_pretrained_network_is_an_error(tmp_path, capsys):
+    weights = tmp_path / "six.pt"
+    torch.save(RDNDeblur().state_dict(), weights)
+    with pytest.raises(SystemExit):
+        train.main(["--pretrained", str(weights), "--num-blocks", "4", "--data", str(tmp_path)])
+    assert "--num-blocks 4 is fewer than the 6 blocks of" in capsys.readouterr().err
