@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
     net = RDNDeblur(in_channels=in_channels, out_channels=1, **{**ARCH, "num_blocks": blocks})
     if state is not None:
         grow = state["shallow1.weight"].shape[1] < in_channels or given < blocks
-        net.load_state_dict(grow_state_dict(state, net))  # raises for a smaller network than --pretrained
+        net.load_state_dict(grow_state_dict(state, net))  # ValueError for fewer input channels than --pretrained
         print(f"started from {args.pretrained}" + (" (grown: new channels and blocks start as no-ops)" if grow else ""))
     # Adam moves a weight by about lr per step: the new channel's weights start at zero and must grow to the size
     # of the trained ones, so the first layer learns ``--first-lr-mult`` times faster
