@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
         action="store_true",
         help="train the non-blind network: a third input channel tells it the kernel",
     )
-    ap.add_argument("--num-blocks", type=int, default=0,
+    ap.add_argument("--num-blocks", type=int, default=None,
                     help="residual dense blocks (default: as --pretrained, or 6); more than --pretrained has appends "
                     "blocks that start as the identity")  # fmt: skip
     ap.add_argument("--epochs", type=int, default=12)
@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     if not 0 < args.photons[0] <= args.photons[1]:
         ap.error(f"--photons needs 0 < LOW <= HIGH, got {args.photons[0]:g} {args.photons[1]:g}")
-    if args.num_blocks < 0:
-        ap.error(f"--num-blocks must be at least 1 (0: as --pretrained), got {args.num_blocks}")
+    if args.num_blocks is not None and args.num_blocks < 1:
+        ap.error(f"--num-blocks must be at least 1, got {args.num_blocks}")
     if args.patch_size < 2:
         ap.error(f"--patch-size must be at least 2, got {args.patch_size}")
     models = BUNDLE / "models"

@@ -79,6 +79,7 @@ def test_short_run_writes_loadable_weights_and_a_log(tmp_path):
         (["--photons", "0", "1e4"], "--photons needs 0 < LOW <= HIGH"),
         (["--patch-size", "1"], "--patch-size must be at least 2"),
         (["--num-blocks", "-1"], "--num-blocks must be at least 1"),
+        (["--num-blocks", "0"], "--num-blocks must be at least 1"),
         (["--loss", "huber"], "invalid choice"),
     ],
 )
