@@ -103,6 +103,10 @@ def test_demo(tmp_path, capsys):
     for s in ensembles:
         name = s["method"].split(" ")[0]
         assert (tmp_path / "demo" / f"report_{name}+dis_flow" / "frames.csv").is_file()
+    windowed = [s["method"] for s in summaries if "temporal window 6" in s["method"]]
+    assert windowed == [f"{s['method'].split(' ')[0]} (temporal window 6, ensemble with dis_flow)" for s in ensembles]
+    for name in windowed:
+        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+dis_flow+window6" / "frames.csv").is_file()
 
 
 @pytest.mark.parametrize(
@@ -195,6 +199,25 @@ def test_denoise_anchors_named_in_the_output_and_acquired_frames_kept(phantom_dc
     report = tmp_path / "report"
     main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-anchors"])
     assert "linear (denoised anchors)" in json.dumps(json.loads((report / "summary.json").read_text()))
+
+
+def test_denoise_window_named_in_the_output_and_exclusive_with_denoised_anchors(phantom_dcm, tmp_path, capsys):
+    src, data = phantom_dcm
+    out = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(out), "--method", "linear", "--factor", "2", "--denoise-window", "4"])
+    ds = pydicom.dcmread(out)
+    assert "linear (temporal window 4)" in ds.DerivationDescription
+    np.testing.assert_array_equal(ds.pixel_array[::3], data)  # acquired frames unchanged
+    plain = tmp_path / "plain.dcm"
+    main(["interpolate", str(src), str(plain), "--method", "linear", "--factor", "2"])
+    assert not np.array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-window", "4"])
+    assert "linear (temporal window 4)" in json.loads((report / "summary.json").read_text())["method"]
+    with pytest.raises(SystemExit) as exc:
+        main(["interpolate", str(src), str(out), "--method", "linear", "--denoise-window", "4", "--denoise-anchors"])
+    assert exc.value.code == 2
+    assert "alternatives" in capsys.readouterr().err
 
 
 def test_fallback_chosen_on_the_acquired_frames_and_named(phantom_dcm, tmp_path, capsys):

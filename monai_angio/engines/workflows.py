@@ -203,6 +203,8 @@ class CineInterpolationInferer(Inferer):
         global_motion: ``None`` or a motion model (``"translation"``, ``"similarity"``, ``"affine"``) whose global
             motion is removed from each frame pair before the network sees it (see
             :class:`~monai_angio.inferers.SequenceInterpolator`).
+        denoise_window: ``0`` (off) or ``R >= 2``: pull the synthesized frames towards a line in time through up to
+            ``R`` acquired frames on each side of their gap (see :class:`~monai_angio.inferers.SequenceInterpolator`).
     """
 
     def __init__(
@@ -219,6 +221,7 @@ class CineInterpolationInferer(Inferer):
         fallback: nn.Module | str | None = None,
         ensemble: nn.Module | str | None = None,
         global_motion: str | None = None,
+        denoise_window: int = 0,
     ) -> None:
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
@@ -226,6 +229,7 @@ class CineInterpolationInferer(Inferer):
         self.adapt_steps, self.adapt_lr = adapt_steps, adapt_lr
         self.denoise_anchors = bool(denoise_anchors)
         self.fallback, self.ensemble, self.global_motion = fallback, ensemble, global_motion
+        self.denoise_window = denoise_window
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import SequenceInterpolator
@@ -247,6 +251,7 @@ class CineInterpolationInferer(Inferer):
             fallback=self.fallback,
             ensemble=self.ensemble,
             global_motion=self.global_motion,
+            denoise_window=self.denoise_window,
         )(frames)
         return out.transpose(0, 1).unsqueeze(0)
 

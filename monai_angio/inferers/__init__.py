@@ -3,6 +3,7 @@
 from .anchor_denoising import blend_anchors, estimate_noise_variance
 from .dose_reduction import DoseReductionResult, dose_reduction_study
 from .sequence import SequenceInterpolator, dose_reduction_indices, interpolation_times, upsampled_length
+from .temporal_window import temporal_window_correction
 
 __all__ = [
     "DoseReductionResult",
@@ -12,5 +13,6 @@ __all__ = [
     "dose_reduction_study",
     "estimate_noise_variance",
     "interpolation_times",
+    "temporal_window_correction",
     "upsampled_length",
 ]

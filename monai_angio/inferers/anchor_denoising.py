@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from monai.networks.layers import GaussianFilter
 
-__all__ = ["estimate_noise_variance", "blend_anchors"]
+__all__ = ["estimate_noise_variance", "blend_anchors", "local_mean", "mse_blend"]
 
 
 def _check_cine(frames: torch.Tensor, name: str, min_frames: int) -> None:
@@ -92,19 +92,52 @@ def blend_anchors(
     _check_predicted(frames, predicted)
     if not noise_var >= 0.0:
         raise ValueError(f"noise_var must be >= 0, got {noise_var}.")
-    if local_sigma is not None and not local_sigma > 0:
-        raise ValueError(f"local_sigma must be positive or None, got {local_sigma}.")
     inner = frames[1:-1]
-    residual = predicted.to(frames) - inner
-    power = residual.double().pow(2)
-    if local_sigma is None:
-        power = power.mean(dim=(1, 2, 3), keepdim=True).expand_as(power)
-    else:
-        smooth = GaussianFilter(2, local_sigma).to(power.device)  # zero-padded: normalised by the filtered ones
-        flat = power.flatten(0, 1)[:, None]
-        power = (smooth(flat) / smooth(torch.ones_like(flat[:1])).clamp_min(1e-12)).view_as(power)
-    weight = (noise_var / power.clamp_min(1e-30)).clamp(0.0, 1.0)
-    weight = torch.where(power > 0, weight, torch.zeros_like(weight)).to(frames.dtype)
+    blended, weight, _ = mse_blend(inner, predicted.to(frames) - inner, noise_var, local_sigma)
     anchors = frames.clone()
-    anchors[1:-1] = inner + weight * residual
+    anchors[1:-1] = blended
     return anchors, weight
+
+
+def local_mean(x: torch.Tensor, sigma: float | None) -> torch.Tensor:
+    """Local mean of each item of ``x`` ``(N, C, H, W)``: a Gaussian of width ``sigma`` pixels, or ``None`` for the
+    mean of the whole item.
+
+    The Gaussian is zero-padded and normalised by the filtered ones, so the borders are not darkened.
+    """
+    if sigma is None:
+        return x.mean(dim=(1, 2, 3), keepdim=True).expand_as(x)
+    if not sigma > 0:
+        raise ValueError(f"local_sigma must be positive or None, got {sigma}.")
+    smooth = GaussianFilter(2, sigma).to(x.device)
+    flat = x.flatten(0, 1)[:, None]
+    return (smooth(flat) / smooth(torch.ones_like(flat[:1])).clamp_min(1e-12)).view_as(x)
+
+
+def mse_blend(
+    estimate: torch.Tensor, correction: torch.Tensor, noise_cov: float | torch.Tensor, local_sigma: float | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``estimate + w * correction`` with the locally MSE-optimal weight ``w``.
+
+    ``correction`` is a second estimate minus ``estimate``; the noise in it is anti-correlated with the noise of
+    ``estimate`` by ``noise_cov = -E[e d]`` (``e`` the error of ``estimate``, ``d`` the correction's noise). Minimising
+    ``E(e + w d)^2`` over ``w`` gives ``w = noise_cov / E[d^2]``, where ``E[d^2]`` is measured locally (it includes
+    what the second estimate gets wrong, so ``w`` drops where it fails), clipped to ``[0, 1]``.
+
+    Args:
+        estimate: ``(N, C, H, W)`` first estimate.
+        correction: ``(N, C, H, W)`` second estimate minus the first.
+        noise_cov: ``-E[e d]``, a number or a tensor broadcast against ``(N, C, H, W)`` (one value per item).
+        local_sigma: width (pixels) of the Gaussian that averages ``d^2``; ``None``: one weight per item.
+
+    Returns:
+        The blend, the weights ``w`` and the expected reduction of the squared error ``2 w noise_cov - w^2 E[d^2]``
+        (all ``(N, C, H, W)``); the weight is 0 where ``E[d^2]`` is 0.
+    """
+    power = local_mean(correction.pow(2), local_sigma)
+    cov = torch.as_tensor(noise_cov, dtype=power.dtype, device=power.device)
+    weight = (cov / power.clamp_min(1e-30)).clamp(0.0, 1.0)
+    weight = torch.where(power > 0, weight, torch.zeros_like(weight))
+    reduction = weight * (2 * cov - weight * power)
+    weight = weight.to(estimate.dtype)
+    return estimate + weight * correction, weight, reduction

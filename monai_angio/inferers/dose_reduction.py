@@ -58,6 +58,7 @@ def dose_reduction_study(
     fallback: nn.Module | str | None = None,
     ensemble: nn.Module | str | None = None,
     global_motion: str | None = None,
+    denoise_window: int = 0,
 ) -> DoseReductionResult:
     """Keep every ``(K + 1)``-th frame of a cine, synthesize the others and compare them with the real ones.
 
@@ -80,6 +81,9 @@ def dose_reduction_study(
             :class:`SequenceInterpolator`).
         global_motion: remove the global motion of each pair before the interpolator sees it (a motion model, see
             :class:`SequenceInterpolator`).
+        denoise_window: correct the synthesized frames towards a line in time through up to this many kept frames
+            on each side of their gap (0: off; see :class:`SequenceInterpolator`; uses the kept frames only); its
+            time is included too.
 
     Returns:
         A :class:`DoseReductionResult`; measures use a data range of 1.0.
@@ -101,6 +105,7 @@ def dose_reduction_study(
         fallback=fallback,
         ensemble=ensemble,
         global_motion=global_motion,
+        denoise_window=denoise_window,
     )
     start = time.perf_counter()
     reconstructed, synthesized = inferer(frames[kept])

@@ -12,6 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
+from monai_angio.inferers.temporal_window import check_window, temporal_window_correction
 from monai_angio.networks.ensemble import InterpolatorEnsemble
 from monai_angio.networks.global_motion import align_pair, check_global_motion, restore_times
 from monai_angio.networks.self_ensemble import SelfEnsemble
@@ -92,6 +93,12 @@ class SequenceInterpolator:
             (:mod:`~monai_angio.inferers.anchor_denoising`), so that the synthesized frames inherit less quantum
             noise; the acquired frames themselves are output unchanged. Costs one extra interpolation per acquired
             frame; needs at least 3 frames (fewer are interpolated as they are).
+        denoise_window: ``0`` (default) or ``R >= 2``: after interpolating, correct every synthesized frame towards
+            a least-squares line in time through up to ``R`` acquired frames on each side of its gap, with locally
+            MSE-optimal weights that vanish where the scene does not follow the line
+            (:mod:`~monai_angio.inferers.temporal_window`). Removes much of the quantum noise the synthesized frames
+            inherit from their two anchors wherever the scene changes slowly; about 0.25 s per synthesized frame at
+            1024 x 791 on two CPU threads. Needs at least 3 acquired frames (fewer are left as they are).
         fallback: a second interpolator (a module, or a method name such as ``"dis_flow"``). Before interpolating a
             cine of at least 3 frames, both predict every interior acquired frame from its two neighbours (t = 0.5)
             and the one with the lower mean squared error interpolates the whole cine (``self.selected``: ``"main"``
@@ -136,6 +143,7 @@ class SequenceInterpolator:
         fallback: nn.Module | str | None = None,
         ensemble: nn.Module | str | None = None,
         global_motion: str | None = None,
+        denoise_window: int = 0,
     ) -> None:
         from monai_angio.engines.adaptation import check_adapt_steps, check_trainable
 
@@ -160,6 +168,13 @@ class SequenceInterpolator:
         if not isinstance(denoise_anchors, bool):
             raise TypeError(f"denoise_anchors must be a bool, got {denoise_anchors!r}.")
         self.denoise_anchors = denoise_anchors
+        check_window(denoise_window, "denoise_window", off=True)
+        if denoise_window and denoise_anchors:
+            raise ValueError(
+                "denoise_anchors and denoise_window are alternatives (the window assumes the synthesized frames carry "
+                "the acquired frames' noise, which denoised anchors have removed in part); use denoise_window."
+            )
+        self.denoise_window = denoise_window
         check_global_motion(global_motion)
         self.global_motion = global_motion
         self.interpolator = self._wrap(interpolator)
@@ -242,6 +257,9 @@ class SequenceInterpolator:
                     synthesized[first : first + k] = True
         finally:
             interpolator.train(was_training)
+        if self.denoise_window and t_count >= 3:
+            gaps = out[1:].unflatten(0, (t_count - 1, k + 1))[:, :k]  # (T - 1, K, C, H, W), a view of out
+            gaps.copy_(temporal_window_correction(frames, gaps, self.denoise_window)[0].clamp_(0.0, 1.0))
         return (out.squeeze(1) if squeeze else out), synthesized
 
     def _predict_inner(self, interpolator: nn.Module, frames: torch.Tensor) -> torch.Tensor:

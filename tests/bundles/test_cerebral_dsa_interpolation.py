@@ -171,24 +171,25 @@ def test_inference_with_test_time_adaptation(tmp_path):
     np.testing.assert_array_equal(frames[::2], source)
 
 
-def test_inference_with_denoised_anchors(tmp_path):
+@pytest.mark.parametrize("option", [{"denoise_anchors": True}, {"denoise_window": 4}])
+def test_inference_with_noise_reduction(tmp_path, option):
     _cine(tmp_path / "cine", frames=5, size=(48, 48))
     outputs = {}
-    for denoise in (False, True):
+    for name, extra in (("plain", {}), ("denoised", option)):
         bundle_run(
             config_file=str(CONFIGS / "inference.json"),
             bundle_root=str(BUNDLE),
             input_path=str(tmp_path / "cine"),
-            output_dir=str(tmp_path / f"out_{denoise}"),
+            output_dir=str(tmp_path / f"out_{name}"),
             factor=1,
             output_format="dicom",
             num_threads=1,
-            denoise_anchors=denoise,
+            **extra,
         )
-        outputs[denoise], _ = load_sequence(tmp_path / f"out_{denoise}" / "cine_interpolated.dcm")
+        outputs[name], _ = load_sequence(tmp_path / f"out_{name}" / "cine_interpolated.dcm")
     source, _ = load_sequence(tmp_path / "cine")
-    np.testing.assert_array_equal(outputs[True][::2], source)
-    assert not np.array_equal(outputs[True][1::2], outputs[False][1::2])
+    np.testing.assert_array_equal(outputs["denoised"][::2], source)
+    assert not np.array_equal(outputs["denoised"][1::2], outputs["plain"][1::2])
 
 
 def test_train_one_short_epoch(tmp_path):
