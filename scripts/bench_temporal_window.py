@@ -1,0 +1,93 @@
+"""Choose the temporal window of ``denoise_window`` on validation cines (never on the test cines).
+
+Validation cines as in ``scripts/bench_adaptation.py``: frames 26-51 of the shared real DSA cine (inside the training
+part, before the held-out last 30 %) and four phantom cines with cardiac motion with seeds not used elsewhere
+(600-603). For each method the dose-reduction protocol (K = 1, 2, 3) is run once; its synthesized frames are then
+corrected with :func:`monai_angio.inferers.temporal_window_correction` for every window ``R`` and local width, and
+the PSNR gain over the uncorrected frames is reported (the correction sees the kept frames only).
+
+Writes ``docs/bench/temporal_window.{json,md}``. Usage:
+    python scripts/bench_temporal_window.py [--windows 2 3 4 6 8] [--sigmas 2 4] [--methods linear most_dsa+dis_flow]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_adaptation  # noqa: E402  (the validation cines)
+import bench_interpolation as bench  # noqa: E402
+
+
+def _psnr(frames: torch.Tensor, reference: torch.Tensor) -> float:
+    """Mean PSNR (dB, data range 1) over the frames of ``(N, C, H, W)`` tensors."""
+    mse = (frames.double() - reference.double()).pow(2).flatten(1).mean(1)
+    return float((-10 * torch.log10(mse)).mean())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--windows", type=int, nargs="+", default=[2, 3, 4, 6, 8])
+    ap.add_argument("--sigmas", type=float, nargs="+", default=[2.0, 4.0], help="widths of the local weights (px)")
+    ap.add_argument("--methods", nargs="+", default=["linear", bench.ENSEMBLE])
+    ap.add_argument("--factors", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    from monai_angio.baselines import get_baseline
+    from monai_angio.inferers import dose_reduction_study, temporal_window_correction
+    from monai_angio.inferers.methods import get_interpolator
+
+    torch.set_num_threads(args.threads)
+    network = get_interpolator(str(bench.BUNDLE), "cpu")
+    runs = {m: (network, {"ensemble": "dis_flow"}) if m == bench.ENSEMBLE else
+            (network, {}) if m == bench.OURS else (get_baseline(m), {}) for m in args.methods}  # fmt: skip
+    settings = {f"{r}:{s:g}": (r, s) for r in args.windows for s in args.sigmas}
+    rows = []
+    for name, frames in bench_adaptation.validation_cines().items():
+        for method, (net, options) in runs.items():
+            for k in args.factors:
+                study = dose_reduction_study(frames, net, k, batch_size=1, progress=False, **options)
+                kept = study.reconstructed[:: k + 1]
+                gaps = study.reconstructed[1:].unflatten(0, (kept.shape[0] - 1, k + 1))[:, :k]
+                truth = study.reference[1:].unflatten(0, (kept.shape[0] - 1, k + 1))[:, :k].flatten(0, 1)
+                base = _psnr(gaps.flatten(0, 1), truth)
+                row = {"cine": name, "method": method, "K": k, "psnr": base, "gains": {}}
+                for key, (window, sigma) in settings.items():
+                    out, _ = temporal_window_correction(kept, gaps, window, local_sigma=sigma)
+                    row["gains"][key] = _psnr(out.clamp(0, 1).flatten(0, 1), truth) - base
+                rows.append(row)
+                print(name, method, k, f"{base:.3f}", {s: round(g, 3) for s, g in row["gains"].items()}, flush=True)
+    summary = {
+        method: {key: bench_adaptation.gain_summary([r["gains"][key] for r in rows if r["method"] == method])
+                 for key in settings}
+        for method in runs
+    }  # fmt: skip
+    report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "threads": args.threads, "rows": rows, "summary": summary}  # fmt: skip
+    keys = list(settings)
+    lines = ["# Temporal window: choice of R and of the local width on validation cines", "",
+             f"Made by `python scripts/bench_temporal_window.py` on {report['date']} ({args.threads} torch threads). "
+             "PSNR gain (dB) of each method's synthesized frames corrected with the temporal window over the same "
+             "frames uncorrected, dose-reduction protocol; `R:s` = up to R kept frames on each side of a gap, local "
+             "weights of width s pixels.", "",
+             "| cine | method | K | PSNR without (dB) | " + " | ".join(f"gain {k}" for k in keys) + " |",
+             "|---|---|---:|---:|" + "---:|" * len(keys)]  # fmt: skip
+    for r in rows:
+        cells = " | ".join(f"{r['gains'][k]:+.3f}" for k in keys)
+        lines.append(f"| {r['cine']} | {r['method']} | {r['K']} | {r['psnr']:.3f} | {cells} |")
+    lines += ["", "| method | R:s | mean gain (dB) | worst gain (dB) | rows with a loss |", "|---|---|---:|---:|---:|"]
+    for method, per in summary.items():
+        for k, v in per.items():
+            lines.append(
+                f"| {method} | {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |"
+            )
+    bench_adaptation.write_report("temporal_window", report, lines)
+
+
+if __name__ == "__main__":
+    main()
