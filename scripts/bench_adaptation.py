@@ -48,6 +48,26 @@ def gain_summary(gains: list[float]) -> dict[str, float | int]:
             "negative": int(sum(g < 0 for g in gains)), "rows": len(gains)}  # fmt: skip
 
 
+def method_gain_tables(rows: list[dict], keys: list[str], setting: str) -> tuple[dict, list[str]]:
+    """Summary per method and setting of validation ``rows`` (``cine``, ``method``, ``K``, ``psnr``, ``gains[key]``)
+    and the Markdown lines of the two tables: every row, then mean / worst gain and losses per method and setting."""
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    summary = {m: {k: gain_summary([r["gains"][k] for r in rows if r["method"] == m]) for k in keys} for m in methods}
+    lines = ["| cine | method | K | PSNR without (dB) | " + " | ".join(f"gain {k}" for k in keys) + " |",
+             "|---|---|---:|---:|" + "---:|" * len(keys)]  # fmt: skip
+    for r in rows:
+        cells = " | ".join(f"{r['gains'][k]:+.3f}" for k in keys)
+        lines.append(f"| {r['cine']} | {r['method']} | {r['K']} | {r['psnr']:.3f} | {cells} |")
+    lines += ["", f"| method | {setting} | mean gain (dB) | worst gain (dB) | rows with a loss |",
+              "|---|---|---:|---:|---:|"]  # fmt: skip
+    for method, per in summary.items():
+        for k, v in per.items():
+            lines.append(
+                f"| {method} | {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |"
+            )
+    return summary, lines
+
+
 def write_report(name: str, report: dict, lines: list[str]) -> None:
     """Write ``OUT/<name>.json`` (the report) and ``OUT/<name>.md`` (the Markdown lines)."""
     OUT.mkdir(parents=True, exist_ok=True)

@@ -54,30 +54,15 @@ def main() -> None:
                     print(name, method, k, f"{base:.3f}", {w: round(g, 3) for w, g in row["gains"].items()}, flush=True)
     finally:
         SequenceInterpolator.anchor_sigma = default
-    summary = {
-        method: {key: bench_adaptation.gain_summary([r["gains"][key] for r in rows if r["method"] == method])
-                 for key in widths}
-        for method in nets
-    }  # fmt: skip
+    keys = list(widths)
+    summary, tables = bench_adaptation.method_gain_tables(rows, keys, "weighting")
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "threads": args.threads, "default_width": default, "rows": rows, "summary": summary}  # fmt: skip
-    keys = list(widths)
     lines = ["# Denoised anchors: choice of the weighting on validation cines", "",
              f"Made by `python scripts/bench_anchor_denoising.py` on {report['date']} ({args.threads} torch threads). "
              "PSNR gain (dB) of each method with denoised anchors over the same method without, dose-reduction "
              "protocol; `global` = one weight per frame, a number = local weights of that width (pixels).", "",
-             "| cine | method | K | PSNR without (dB) | " + " | ".join(f"gain {k}" for k in keys) + " |",
-             "|---|---|---:|---:|" + "---:|" * len(keys)]  # fmt: skip
-    for r in rows:
-        cells = " | ".join(f"{r['gains'][k]:+.3f}" for k in keys)
-        lines.append(f"| {r['cine']} | {r['method']} | {r['K']} | {r['psnr']:.3f} | {cells} |")
-    lines += ["", "| method | weighting | mean gain (dB) | worst gain (dB) | rows with a loss |",
-              "|---|---|---:|---:|---:|"]  # fmt: skip
-    for method, per in summary.items():
-        for k, v in per.items():
-            lines.append(
-                f"| {method} | {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |"
-            )
+             *tables]  # fmt: skip
     bench_adaptation.write_report("anchor_denoising", report, lines)
 
 

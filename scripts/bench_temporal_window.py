@@ -62,30 +62,14 @@ def main() -> None:
                     row["gains"][key] = _psnr(out.clamp(0, 1).flatten(0, 1), truth) - base
                 rows.append(row)
                 print(name, method, k, f"{base:.3f}", {s: round(g, 3) for s, g in row["gains"].items()}, flush=True)
-    summary = {
-        method: {key: bench_adaptation.gain_summary([r["gains"][key] for r in rows if r["method"] == method])
-                 for key in settings}
-        for method in runs
-    }  # fmt: skip
+    summary, tables = bench_adaptation.method_gain_tables(rows, list(settings), "R:s")
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "threads": args.threads, "rows": rows, "summary": summary}  # fmt: skip
-    keys = list(settings)
     lines = ["# Temporal window: choice of R and of the local width on validation cines", "",
              f"Made by `python scripts/bench_temporal_window.py` on {report['date']} ({args.threads} torch threads). "
              "PSNR gain (dB) of each method's synthesized frames corrected with the temporal window over the same "
              "frames uncorrected, dose-reduction protocol; `R:s` = up to R kept frames on each side of a gap, local "
-             "weights of width s pixels.", "",
-             "| cine | method | K | PSNR without (dB) | " + " | ".join(f"gain {k}" for k in keys) + " |",
-             "|---|---|---:|---:|" + "---:|" * len(keys)]  # fmt: skip
-    for r in rows:
-        cells = " | ".join(f"{r['gains'][k]:+.3f}" for k in keys)
-        lines.append(f"| {r['cine']} | {r['method']} | {r['K']} | {r['psnr']:.3f} | {cells} |")
-    lines += ["", "| method | R:s | mean gain (dB) | worst gain (dB) | rows with a loss |", "|---|---|---:|---:|---:|"]
-    for method, per in summary.items():
-        for k, v in per.items():
-            lines.append(
-                f"| {method} | {k} | {v['mean_gain']:+.3f} | {v['min_gain']:+.3f} | {v['negative']} / {v['rows']} |"
-            )
+             "weights of width s pixels.", "", *tables]  # fmt: skip
     bench_adaptation.write_report("temporal_window", report, lines)
 
 
