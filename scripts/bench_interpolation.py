@@ -18,7 +18,7 @@ prediction of it from its neighbours before interpolating (:mod:`monai_angio.inf
 and DIS-flow baselines get the same treatment, so that the gain of the network is also measured against baselines that
 use it.
 
-Rows ending in ``+window`` (``--denoise-window R``, 6 by default) correct the synthesized frames towards a
+Rows ending in ``+window`` (``--denoise-window R``, 12 by default) correct the synthesized frames towards a
 least-squares line in time through up to ``R`` kept frames on each side of their gap, with locally MSE-optimal weights
 (:mod:`monai_angio.inferers.temporal_window`); the linear and DIS-flow baselines get it too. The last column compares
 each of our rows with the best baseline that has the same noise reduction (none, ``+anchors`` or ``+window``).
@@ -336,7 +336,7 @@ def main() -> None:
     ap.add_argument(
         "--denoise-window",
         type=int,
-        default=6,
+        default=12,
         help="R of the rows with the temporal-window noise reduction (linear, DIS flow, the network and its DIS-flow "
         "ensemble, with and without global motion); 0: no such rows",
     )

@@ -103,10 +103,10 @@ def test_demo(tmp_path, capsys):
     for s in ensembles:
         name = s["method"].split(" ")[0]
         assert (tmp_path / "demo" / f"report_{name}+dis_flow" / "frames.csv").is_file()
-    windowed = [s["method"] for s in summaries if "temporal window 6" in s["method"]]
-    assert windowed == [f"{s['method'].split(' ')[0]} (temporal window 6, ensemble with dis_flow)" for s in ensembles]
+    windowed = [s["method"] for s in summaries if "temporal window 12" in s["method"]]
+    assert windowed == [f"{s['method'].split(' ')[0]} (temporal window 12, ensemble with dis_flow)" for s in ensembles]
     for name in windowed:
-        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+dis_flow+window6" / "frames.csv").is_file()
+        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+dis_flow+window12" / "frames.csv").is_file()
 
 
 @pytest.mark.parametrize(
