@@ -97,8 +97,10 @@ class SequenceInterpolator:
             a least-squares line in time through up to ``R`` acquired frames on each side of its gap, with locally
             MSE-optimal weights that vanish where the scene does not follow the line
             (:mod:`~monai_angio.inferers.temporal_window`). Removes much of the quantum noise the synthesized frames
-            inherit from their two anchors wherever the scene changes slowly; about 0.25 s per synthesized frame at
-            1024 x 791 on two CPU threads. Needs at least 3 acquired frames (fewer are left as they are).
+            inherit from their two anchors wherever the scene changes slowly; 12 was chosen on validation cines
+            (``scripts/bench_temporal_window.py``); about 0.2-0.4 s per synthesized frame at 1024 x 791 on two CPU
+            threads. An alternative to ``denoise_anchors``. Needs at least 3 acquired frames (fewer are left as they
+            are).
         fallback: a second interpolator (a module, or a method name such as ``"dis_flow"``). Before interpolating a
             cine of at least 3 frames, both predict every interior acquired frame from its two neighbours (t = 0.5)
             and the one with the lower mean squared error interpolates the whole cine (``self.selected``: ``"main"``
