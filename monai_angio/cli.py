@@ -393,7 +393,6 @@ def _test_time(
 ) -> dict[str, Any]:
     """The test-time options of the interpolation commands, as keyword arguments of ``SequenceInterpolator``."""
     return {
-        "denoise_window": denoise_window,
         "self_ensemble": self_ensemble,
         "time_reversal": time_reversal,
         "adapt_steps": adapt_steps,
@@ -401,6 +400,7 @@ def _test_time(
         "fallback": fallback,
         "ensemble": ensemble,
         "global_motion": _motion_option(global_motion),
+        "denoise_window": denoise_window,
     }
 
 

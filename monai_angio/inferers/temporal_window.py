@@ -9,7 +9,7 @@ and ``f_r`` on the acquired frames, ``s^2`` the noise variance of one frame), so
 :func:`~monai_angio.inferers.anchor_denoising.mse_blend` gives the MSE-optimal local weight. Where the line does not
 follow the scene (a vessel filling, a moving heart) ``|f_r - l|^2`` is large and ``w_r`` drops to 0, so the
 interpolator's own frame is kept. Per pixel, the reach ``r = 2 .. R`` with the largest expected error reduction is
-used. Everything is measured on the cine: the only setting is ``R``.
+used. The noise variance is measured on the cine; the settings are ``R`` and the width of the local weights.
 """
 
 from __future__ import annotations
