@@ -24,10 +24,11 @@ import bench_adaptation  # noqa: E402  (the validation cines)
 import bench_interpolation as bench  # noqa: E402
 
 
-def _psnr(frames: torch.Tensor, reference: torch.Tensor) -> float:
-    """Mean PSNR (dB, data range 1) over the frames of ``(N, C, H, W)`` tensors."""
-    mse = (frames.double() - reference.double()).pow(2).flatten(1).mean(1)
-    return float((-10 * torch.log10(mse)).mean())
+def mean_psnr(frames: torch.Tensor, reference: torch.Tensor) -> float:
+    """Mean PSNR (dB, data range 1) over the frames of ``(N, K, C, H, W)`` gaps."""
+    from monai_angio.metrics import psnr
+
+    return float(psnr(frames.flatten(0, 1), reference.flatten(0, 1), 1.0).mean())
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     from monai_angio.baselines import get_baseline
-    from monai_angio.inferers import dose_reduction_study, temporal_window_correction
+    from monai_angio.inferers import dose_reduction_study, gap_frames, temporal_window_correction
     from monai_angio.inferers.methods import get_interpolator
 
     torch.set_num_threads(args.threads)
@@ -53,13 +54,12 @@ def main() -> None:
             for k in args.factors:
                 study = dose_reduction_study(frames, net, k, batch_size=1, progress=False, **options)
                 kept = study.reconstructed[:: k + 1]
-                gaps = study.reconstructed[1:].unflatten(0, (kept.shape[0] - 1, k + 1))[:, :k]
-                truth = study.reference[1:].unflatten(0, (kept.shape[0] - 1, k + 1))[:, :k].flatten(0, 1)
-                base = _psnr(gaps.flatten(0, 1), truth)
+                gaps, truth = gap_frames(study.reconstructed, k), gap_frames(study.reference, k)
+                base = mean_psnr(gaps, truth)
                 row = {"cine": name, "method": method, "K": k, "psnr": base, "gains": {}}
                 for key, (window, sigma) in settings.items():
                     out, _ = temporal_window_correction(kept, gaps, window, local_sigma=sigma)
-                    row["gains"][key] = _psnr(out.clamp(0, 1).flatten(0, 1), truth) - base
+                    row["gains"][key] = mean_psnr(out.clamp(0, 1), truth) - base
                 rows.append(row)
                 print(name, method, k, f"{base:.3f}", {s: round(g, 3) for s, g in row["gains"].items()}, flush=True)
     summary, tables = bench_adaptation.method_gain_tables(rows, list(settings), "R:s")

@@ -2,7 +2,13 @@
 
 from .anchor_denoising import blend_anchors, estimate_noise_variance
 from .dose_reduction import DoseReductionResult, dose_reduction_study
-from .sequence import SequenceInterpolator, dose_reduction_indices, interpolation_times, upsampled_length
+from .sequence import (
+    SequenceInterpolator,
+    dose_reduction_indices,
+    gap_frames,
+    interpolation_times,
+    upsampled_length,
+)
 from .temporal_window import temporal_window_correction
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "blend_anchors",
     "dose_reduction_study",
     "estimate_noise_variance",
+    "gap_frames",
     "interpolation_times",
     "temporal_window_correction",
     "upsampled_length",

@@ -17,7 +17,13 @@ from monai_angio.networks.ensemble import InterpolatorEnsemble
 from monai_angio.networks.global_motion import align_pair, check_global_motion, restore_times
 from monai_angio.networks.self_ensemble import SelfEnsemble
 
-__all__ = ["SequenceInterpolator", "interpolation_times", "upsampled_length", "dose_reduction_indices"]
+__all__ = [
+    "SequenceInterpolator",
+    "interpolation_times",
+    "upsampled_length",
+    "dose_reduction_indices",
+    "gap_frames",
+]
 
 
 def interpolation_times(factor: int) -> torch.Tensor:
@@ -30,6 +36,22 @@ def upsampled_length(num_frames: int, factor: int) -> int:
     """Length of a cine of ``num_frames`` acquired frames once ``factor`` frames are synthesized in every gap."""
     _check_factor(factor)
     return (num_frames - 1) * (factor + 1) + 1
+
+
+def gap_frames(cine: torch.Tensor, factor: int) -> torch.Tensor:
+    """The frames between the acquired ones of an interpolated cine, gap by gap.
+
+    Args:
+        cine: ``(T', C, H, W)`` with ``T' = (T - 1)(K + 1) + 1`` and acquired frames at every ``(K + 1)``-th position.
+        factor: ``K``.
+
+    Returns:
+        A ``(T - 1, K, C, H, W)`` view of ``cine``.
+    """
+    _check_factor(factor)
+    if (cine.shape[0] - 1) % (factor + 1):
+        raise ValueError(f"a cine interpolated x{factor} has (T - 1)({factor + 1}) + 1 frames, got {cine.shape[0]}.")
+    return cine[1:].unflatten(0, ((cine.shape[0] - 1) // (factor + 1), factor + 1))[:, :factor]
 
 
 def dose_reduction_indices(num_frames: int, factor: int) -> tuple[list[int], int]:
@@ -260,7 +282,7 @@ class SequenceInterpolator:
         finally:
             interpolator.train(was_training)
         if self.denoise_window and t_count >= 3:
-            gaps = out[1:].unflatten(0, (t_count - 1, k + 1))[:, :k]  # (T - 1, K, C, H, W), a view of out
+            gaps = gap_frames(out, k)  # a view of out
             gaps.copy_(temporal_window_correction(frames, gaps, self.denoise_window)[0].clamp_(0.0, 1.0))
         return (out.squeeze(1) if squeeze else out), synthesized
 

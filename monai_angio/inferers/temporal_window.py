@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import torch
 
-from monai_angio.inferers.anchor_denoising import estimate_noise_variance, mse_blend
+from monai_angio.inferers.anchor_denoising import _check_cine, estimate_noise_variance, mse_blend
 
 __all__ = ["check_window", "line_fit_weights", "temporal_window_correction"]
 
@@ -67,11 +67,8 @@ def temporal_window_correction(
         The corrected frames ``(T - 1, K, C, H, W)`` and, per pixel, the reach used ``(T - 1, K, C, H, W)`` (int64;
         0 where no window helped: the frame is unchanged there).
     """
-    if not isinstance(frames, torch.Tensor) or frames.ndim != 4 or not frames.is_floating_point():
-        raise ValueError(f"frames must be a floating (T, C, H, W) tensor, got {getattr(frames, 'shape', frames)}.")
+    _check_cine(frames, "frames", 2)
     t_count, frame_shape = frames.shape[0], tuple(frames.shape[1:])
-    if t_count < 2:
-        raise ValueError(f"frames needs at least 2 frames, got {t_count}.")
     shape = tuple(synthesized.shape) if isinstance(synthesized, torch.Tensor) else ()
     if len(shape) != 5 or shape[0] != t_count - 1 or shape[2:] != frame_shape:
         expected = ", ".join(map(str, (t_count - 1, "K", *frame_shape)))

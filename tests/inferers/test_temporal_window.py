@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from monai_angio.baselines import LinearInterpolator
-from monai_angio.inferers import SequenceInterpolator, dose_reduction_study
+from monai_angio.inferers import SequenceInterpolator, dose_reduction_study, gap_frames
 from monai_angio.inferers.temporal_window import line_fit_weights, temporal_window_correction
 
 
@@ -117,3 +117,13 @@ def test_dose_reduction_study_with_a_window_beats_the_plain_and_the_denoised_anc
     # the compared frames carry noise too: the gain is bounded by the noise passed on from the acquired frames
     assert psnr["window"] > psnr["anchors"] + 0.2
     assert psnr["window"] > psnr["plain"] + 1.0
+
+
+def test_gap_frames_is_a_view_of_the_synthesized_frames():
+    cine = torch.arange(7.0).view(7, 1, 1, 1)  # T = 3 acquired frames, K = 2: positions 0, 3, 6 acquired
+    gaps = gap_frames(cine, 2)
+    assert gaps.flatten().tolist() == [1.0, 2.0, 4.0, 5.0]
+    gaps += 10  # a view: writing it writes the cine
+    assert cine.flatten().tolist() == [0.0, 11.0, 12.0, 3.0, 14.0, 15.0, 6.0]
+    with pytest.raises(ValueError, match="interpolated x2 has"):
+        gap_frames(torch.zeros(6, 1, 1, 1), 2)
