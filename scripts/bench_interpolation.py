@@ -53,6 +53,8 @@ BASELINES = ("repeat", "linear", "dis_flow")
 OURS = "most_dsa"
 ADAPTED = "most_dsa_adapted"  # the same network with test-time adaptation on the kept frames
 ENSEMBLE = "most_dsa+dis_flow"  # the network averaged with DIS flow (InterpolatorEnsemble)
+BEST = "most_dsa_adapted_x4+dis_flow"  # adapted, 4 flips averaged, then averaged with DIS flow
+BEST_OPTIONS = {"adapt_steps": 100, "self_ensemble": 4, "ensemble": "dis_flow"}  # dose_reduction_study options
 ANCHORS = "+anchors"  # suffix of the rows with denoised anchors
 MOTION = "+motion"  # suffix of the rows with global motion compensation (global_motion="similarity")
 WINDOW = "+window"  # suffix of the rows with the temporal-window noise reduction (denoise_window)
@@ -64,7 +66,7 @@ def _denoising(method: str) -> str:
 
 
 def _is_ours(method: str) -> bool:
-    return method.removesuffix(_denoising(method)).removesuffix(MOTION) in (OURS, ADAPTED, ENSEMBLE)
+    return method.removesuffix(_denoising(method)).removesuffix(MOTION) in (OURS, ADAPTED, ENSEMBLE, BEST)
 
 
 def _best_baseline(methods: dict, denoising: str = "") -> str | None:
@@ -191,6 +193,20 @@ def quality(
                     results[seq][str(k)]["_linear"] = res
                 print(f"{seq} K={k} {name}: PSNR {s['psnr_mean']:.3f} SSIM {s['ssim_mean']:.4f}", flush=True)
     return results
+
+
+def _merge_rows(report: dict, old: dict) -> None:
+    """Add to ``report`` (in place) the rows of ``old`` (a previous report) that it did not measure."""
+    new, previous = report["quality"], old.get("quality", {})
+    blocks = [(new.get("real"), previous.get("real"))]
+    blocks += [(per_k, previous.get("phantom", {}).get(seq)) for seq, per_k in new.get("phantom", {}).items()]
+    for per_k, old_per_k in blocks:
+        for k, rows in (per_k or {}).items():
+            old_rows = (old_per_k or {}).get(k, {})
+            merged = dict(old_rows)  # the last run's order, re-measured rows replaced, new rows at the end
+            merged.update(rows)
+            rows.clear()
+            rows.update(merged)
 
 
 def phantom_average(results: dict, names: list[str], factors: list[int], methods: list[str]) -> dict:
@@ -340,6 +356,12 @@ def main() -> None:
         help="R of the rows with the temporal-window noise reduction (linear, DIS flow, the network and its DIS-flow "
         "ensemble, with and without global motion); 0: no such rows",
     )
+    ap.add_argument(
+        "--methods",
+        nargs="+",
+        default=None,
+        help="measure only these rows (e.g. most_dsa_adapted_x4+dis_flow+window) and keep the others of the last run",
+    )
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--speed-worker", nargs=4, default=None, help=argparse.SUPPRESS)
@@ -380,17 +402,26 @@ def main() -> None:
             for m in [m for m in methods if m != "repeat"]:  # repeat has no use for a neighbours' prediction
                 methods[m + ANCHORS] = methods[m]
                 options[m + ANCHORS] = {**options.get(m, {}), "denoise_anchors": True}
+        if args.adapt_steps:
+            methods[BEST] = methods[OURS]
+            options[BEST] = {**BEST_OPTIONS, "adapt_steps": args.adapt_steps}
         if args.denoise_window:
-            for m in ("linear", "dis_flow", OURS, ENSEMBLE, ENSEMBLE + MOTION):
-                methods[m + WINDOW] = methods[m]
-                options[m + WINDOW] = {**options.get(m, {}), "denoise_window": args.denoise_window}
+            for m in ("linear", "dis_flow", OURS, ENSEMBLE, ENSEMBLE + MOTION, BEST):
+                if m in methods:
+                    methods[m + WINDOW] = methods[m]
+                    options[m + WINDOW] = {**options.get(m, {}), "denoise_window": args.denoise_window}
+        if args.methods:
+            unknown = sorted(set(args.methods) - set(methods))
+            if unknown:
+                raise SystemExit(f"unknown --methods {unknown}; rows: {sorted(methods)}")
+            methods = {m: methods[m] for m in args.methods}
         sequences = {}
         if SHARED_CINE.is_dir():
             sequences["real"] = load_real()
         for spec in PHANTOMS:
             sequences[spec["name"]] = load_phantom(spec, args.phantom_size, args.phantom_frames)
         res = quality(sequences, methods, factors, options)
-        report["figures"] = figures(res, factors)
+        report["figures"] = figures(res, factors) if not args.methods else []
         for per_k in res.values():
             for v in per_k.values():
                 for key in [k for k in v if k.startswith("_")]:
@@ -399,7 +430,12 @@ def main() -> None:
             report["quality"]["real"] = res.pop("real")
         names = [p["name"] for p in PHANTOMS]
         report["quality"]["phantom"] = res
-        report["quality"]["phantom_mean"] = phantom_average(res, names, factors, list(methods))
+        path = OUT / "interpolation.json"
+        if args.methods and path.is_file():  # the other rows of the last run
+            _merge_rows(report, json.loads(path.read_text()))
+        first = next(iter(res.values()))
+        rows = list(next(iter(first.values())))
+        report["quality"]["phantom_mean"] = phantom_average(res, names, factors, rows)
     if not args.skip_speed:
         report["speed"] = speed(
             args.speed_configs.split(","),
@@ -414,6 +450,8 @@ def main() -> None:
             report["speed"] = old["speed"]
         if args.skip_quality:
             report["quality"], report["figures"] = old.get("quality", {}), old.get("figures", [])
+    if args.methods and path.is_file() and not args.skip_quality:
+        report["figures"] = json.loads(path.read_text()).get("figures", [])
     path.write_text(json.dumps(report, indent=2))
     (OUT / "interpolation.md").write_text(markdown(report))
     print(f"wrote {path} and {OUT / 'interpolation.md'}")

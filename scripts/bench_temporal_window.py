@@ -6,7 +6,8 @@ part, before the held-out last 30 %) and four phantom cines with cardiac motion 
 corrected with :func:`monai_angio.inferers.temporal_window_correction` for every window ``R`` and local width, and
 the PSNR gain over the uncorrected frames is reported (the correction sees the kept frames only).
 
-Writes ``docs/bench/temporal_window.{json,md}``. Usage:
+Writes ``docs/bench/<name>.{json,md}`` (``--name``, default ``temporal_window``); with several methods also their
+PSNR side by side with the first setting. Usage:
     python scripts/bench_temporal_window.py [--windows 2 3 4 6 8] [--sigmas 2 4] [--methods linear most_dsa+dis_flow]
 """
 
@@ -38,6 +39,7 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=["linear", bench.ENSEMBLE])
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--name", default="temporal_window", help="report name: docs/bench/<name>.{json,md}")
     args = ap.parse_args()
     from monai_angio.baselines import get_baseline
     from monai_angio.inferers import dose_reduction_study, gap_frames, temporal_window_correction
@@ -45,8 +47,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     network = get_interpolator(str(bench.BUNDLE), "cpu")
-    runs = {m: (network, {"ensemble": "dis_flow"}) if m == bench.ENSEMBLE else
-            (network, {}) if m == bench.OURS else (get_baseline(m), {}) for m in args.methods}  # fmt: skip
+    networks = {bench.OURS: {}, bench.ENSEMBLE: {"ensemble": "dis_flow"}, bench.BEST: bench.BEST_OPTIONS}
+    runs = {m: (network, networks[m]) if m in networks else (get_baseline(m), {}) for m in args.methods}
     settings = {f"{r}:{s:g}": (r, s) for r in args.windows for s in args.sigmas}
     rows = []
     for name, frames in bench_adaptation.validation_cines().items():
@@ -70,7 +72,14 @@ def main() -> None:
              "PSNR gain (dB) of each method's synthesized frames corrected with the temporal window over the same "
              "frames uncorrected, dose-reduction protocol; `R:s` = up to R kept frames on each side of a gap, local "
              "weights of width s pixels.", "", *tables]  # fmt: skip
-    bench_adaptation.write_report("temporal_window", report, lines)
+    if len(runs) > 1:  # the methods side by side, corrected with the first setting
+        first = next(iter(settings))
+        lines += ["", f"PSNR (dB) of the synthesized frames corrected with `{first}`:", "",
+                  f"| cine | K | {' | '.join(runs)} |", "|---|---:|" + "---:|" * len(runs)]  # fmt: skip
+        by_key = {(r["cine"], r["K"], r["method"]): r["psnr"] + r["gains"][first] for r in rows}
+        for cine, k in dict.fromkeys((r["cine"], r["K"]) for r in rows):
+            lines.append(f"| {cine} | {k} | " + " | ".join(f"{by_key[cine, k, m]:.3f}" for m in runs) + " |")
+    bench_adaptation.write_report(args.name, report, lines)
 
 
 if __name__ == "__main__":

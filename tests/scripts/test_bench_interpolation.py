@@ -1,0 +1,37 @@
+"""Tests of the row bookkeeping of scripts/bench_interpolation.py (partial re-runs, margins)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from module_loader import load_module
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+bench = load_module("monai_angio_scripts_bench_interpolation", REPO_ROOT / "scripts" / "bench_interpolation.py")
+
+
+def _row(psnr: float) -> dict:
+    return {"psnr_mean": psnr, "ssim_mean": 0.9, "frames": 2}
+
+
+def test_merge_rows_keeps_old_rows_and_order():
+    old = {"quality": {"real": {"1": {"linear": _row(40.0), "most_dsa": _row(40.1), "dis_flow": _row(40.2)}},
+                       "phantom": {"a": {"1": {"linear": _row(45.0), "most_dsa": _row(45.5)}}}}}  # fmt: skip
+    new = {"quality": {"real": {"1": {"most_dsa": _row(41.0), bench.BEST: _row(41.5)}},
+                       "phantom": {"a": {"1": {bench.BEST: _row(46.0)}}}}}  # fmt: skip
+    bench._merge_rows(new, old)
+    real = new["quality"]["real"]["1"]
+    assert list(real) == ["linear", "most_dsa", "dis_flow", bench.BEST]
+    assert real["most_dsa"]["psnr_mean"] == 41.0  # re-measured row replaced
+    assert real["linear"]["psnr_mean"] == 40.0
+    assert list(new["quality"]["phantom"]["a"]["1"]) == ["linear", "most_dsa", bench.BEST]
+
+
+def test_best_row_is_ours_and_compared_with_the_same_noise_reduction():
+    rows = {"linear": _row(40.0), "dis_flow": _row(40.3), "linear+window": _row(40.8),
+            bench.BEST + bench.WINDOW: _row(41.0)}  # fmt: skip
+    assert bench._is_ours(bench.BEST + bench.WINDOW) and not bench._is_ours("linear+window")
+    assert bench._best_baseline(rows) == "dis_flow"
+    assert bench._best_baseline(rows, bench._denoising(bench.BEST + bench.WINDOW)) == "linear+window"
+    table = bench.markdown({"note": "n", "quality": {"real": {"1": rows}}})
+    assert f"| 1 | {bench.BEST}+window | 41.000 | 0.9000 | 2 | +0.700 (dis_flow) | +0.200 (linear+window) |" in table
