@@ -382,6 +382,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     OUT.mkdir(parents=True, exist_ok=True)
     factors = [int(k) for k in args.factors.split(",")]
+    path = OUT / "interpolation.json"
+    previous = json.loads(path.read_text()) if path.is_file() else {}  # the last run: parts not re-measured are kept
     report: dict = {
         "note": (
             "Dose-reduction protocol: every (K+1)-th frame kept, the K frames between synthesized and compared with "
@@ -426,7 +428,7 @@ def main() -> None:
         for spec in PHANTOMS:
             sequences[spec["name"]] = load_phantom(spec, args.phantom_size, args.phantom_frames)
         res = quality(sequences, methods, factors, options)
-        report["figures"] = figures(res, factors) if not args.methods else []
+        report["figures"] = figures(res, factors) if not args.methods else previous.get("figures", [])
         for per_k in res.values():
             for v in per_k.values():
                 for key in [k for k in v if k.startswith("_")]:
@@ -435,9 +437,8 @@ def main() -> None:
             report["quality"]["real"] = res.pop("real")
         names = [p["name"] for p in PHANTOMS]
         report["quality"]["phantom"] = res
-        path = OUT / "interpolation.json"
-        if args.methods and path.is_file():  # the other rows of the last run
-            _merge_rows(report, json.loads(path.read_text()))
+        if args.methods:  # the other rows of the last run
+            _merge_rows(report, previous)
         first = next(iter(res.values()))
         rows = list(next(iter(first.values())))
         report["quality"]["phantom_mean"] = phantom_average(res, names, factors, rows)
@@ -448,15 +449,10 @@ def main() -> None:
             [int(t) for t in args.speed_threads.split(",")],
             args.reps,
         )
-    path = OUT / "interpolation.json"
-    if path.is_file() and (args.skip_speed or args.skip_quality):  # keep the part not re-measured
-        old = json.loads(path.read_text())
-        if args.skip_speed and "speed" in old:
-            report["speed"] = old["speed"]
-        if args.skip_quality:
-            report["quality"], report["figures"] = old.get("quality", {}), old.get("figures", [])
-    if args.methods and path.is_file() and not args.skip_quality:
-        report["figures"] = json.loads(path.read_text()).get("figures", [])
+    if args.skip_speed and "speed" in previous:
+        report["speed"] = previous["speed"]
+    if args.skip_quality:
+        report["quality"], report["figures"] = previous.get("quality", {}), previous.get("figures", [])
     path.write_text(json.dumps(report, indent=2))
     (OUT / "interpolation.md").write_text(markdown(report))
     print(f"wrote {path} and {OUT / 'interpolation.md'}")
