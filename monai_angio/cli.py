@@ -124,8 +124,9 @@ class AngioCLI:
             output: a ``.dcm`` file (derived multi-frame DICOM) or a folder (``0000.png, ...`` at the input's bit
                 depth, with ``frame_labels.csv``).
             factor: frames synthesized in each gap (K >= 1).
-            method: a baseline (``repeat``, ``linear``, ``dis_flow``) or an interpolation bundle (``monai-angio
-                methods``).
+            method: a baseline (``repeat``, ``linear``, ``dis_flow``, ``dis_flow_quadratic`` = DIS flow with the
+                motion's acceleration measured on the acquired frames around each gap) or an interpolation bundle
+                (``monai-angio methods``).
             batch_size: frame pairs per forward pass.
             tile_size: process large frames in tiles of this size.
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
@@ -139,8 +140,8 @@ class AngioCLI:
             fallback: a second method (e.g. ``dis_flow``) that interpolates the input instead when it predicts the
                 input's acquired frames from their neighbours better than METHOD (a guard against motion a network
                 was not trained for); the choice is printed and named in the DerivationDescription.
-            ensemble: a second method (e.g. ``dis_flow``) whose frames are averaged with METHOD's (better than either
-                alone on our benchmarks, at the sum of the two costs).
+            ensemble: a second method (e.g. ``dis_flow`` or ``dis_flow_quadratic``) whose frames are averaged with
+                METHOD's (better than either alone on our benchmarks, at the sum of the two costs).
             global_motion: ``translation``, ``similarity`` or ``affine``: remove the global (camera, patient) motion
                 of each frame pair, fitted to its optical flow, before METHOD sees it, and put it back in the
                 synthesized frames; pairs moving less than 1 pixel are left as they are. For rotational runs and

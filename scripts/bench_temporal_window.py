@@ -47,7 +47,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     network = get_interpolator(str(bench.BUNDLE), "cpu")
-    networks = {bench.OURS: {}, bench.ENSEMBLE: {"ensemble": "dis_flow"}, bench.BEST: bench.BEST_OPTIONS}
+    networks = {bench.OURS: {}, bench.ENSEMBLE: {"ensemble": "dis_flow"}, bench.BEST: bench.BEST_OPTIONS,
+                bench.ENSEMBLE_Q: {"ensemble": bench.QUADRATIC}, bench.BEST_Q: bench.BEST_Q_OPTIONS}  # fmt: skip
     runs = {m: (network, networks[m]) if m in networks else (get_baseline(m), {}) for m in args.methods}
     settings = {f"{r}:{s:g}": (r, s) for r in args.windows for s in args.sigmas}
     rows = []

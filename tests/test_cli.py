@@ -9,6 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
+from monai_angio.baselines import BASELINES
 from monai_angio.cli import main, save_cine
 from monai_angio.phantoms import AngiographyPhantom
 
@@ -90,7 +91,7 @@ def test_dose_reduction_report(phantom_dcm, tmp_path):
 def test_demo(tmp_path, capsys):
     main(["demo", "--output-dir", str(tmp_path / "demo"), "--num-frames", "9", "--size", "64", "--factor", "1"])
     summaries = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert [s["method"] for s in summaries][:3] == ["repeat", "linear", "dis_flow"]
+    assert [s["method"] for s in summaries][: len(BASELINES)] == list(BASELINES)
     assert all(s["synthesized"] == 4 for s in summaries)
     assert (tmp_path / "demo" / "phantom_xa.dcm").is_file()
     assert (tmp_path / "demo" / "report_dis_flow" / "frames.png").is_file()
@@ -98,7 +99,7 @@ def test_demo(tmp_path, capsys):
     ensembles = [s for s in summaries if "(ensemble with dis_flow)" in s["method"]]
     assert "cerebral_dsa_interpolation (ensemble with dis_flow)" in [s["method"] for s in ensembles]
     assert [s["method"] for s in ensembles] == [
-        f"{s['method']} (ensemble with dis_flow)" for s in summaries[3:] if "ensemble" not in s["method"]
+        f"{s['method']} (ensemble with dis_flow)" for s in summaries[len(BASELINES) :] if "ensemble" not in s["method"]
     ]
     for s in ensembles:
         name = s["method"].split(" ")[0]

@@ -1,4 +1,4 @@
-"""Non-learned interpolation baselines with the interpolator interface (repeat, linear blend, DIS optical flow)."""
+"""Non-learned interpolators: repeat, linear blend, DIS optical flow with linear or quadratic motion."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .dis_flow import (
     intermediate_flows,
     to_uint8_pair,
 )
+from .quadratic_flow import QuadraticDISInterpolator, quadratic_intermediate_flows
 from .simple import LinearInterpolator, RepeatInterpolator, check_interpolator_inputs
 
 __all__ = [
@@ -23,12 +24,14 @@ __all__ = [
     "RepeatInterpolator",
     "LinearInterpolator",
     "DISFlowInterpolator",
+    "QuadraticDISInterpolator",
     "DIS_PRESETS",
     "check_interpolator_inputs",
     "dis_optical_flow",
     "flow_consistency_weight",
     "flow_luminance",
     "intermediate_flows",
+    "quadratic_intermediate_flows",
     "to_uint8_pair",
 ]
 
@@ -36,11 +39,12 @@ BASELINES: dict[str, type[nn.Module]] = {
     "repeat": RepeatInterpolator,
     "linear": LinearInterpolator,
     "dis_flow": DISFlowInterpolator,
+    "dis_flow_quadratic": QuadraticDISInterpolator,
 }
 
 
 def get_baseline(name: str, **kwargs: Any) -> nn.Module:
-    """Instantiate the baseline registered as ``name`` (``"repeat"``, ``"linear"``, ``"dis_flow"``) with ``kwargs``.
+    """Instantiate the baseline registered as ``name`` (a key of :data:`BASELINES`) with ``kwargs``.
 
     Raises:
         ValueError: for an unknown name, listing the valid ones.

@@ -82,6 +82,11 @@ def _method_module(method: nn.Module | str | None, name: str, device: torch.devi
     return method
 
 
+def _is_sequence_method(method: nn.Module | None) -> bool:
+    """Whether ``method`` interpolates whole cines with the frames around each gap (``sequence_gaps``)."""
+    return callable(getattr(method, "sequence_gaps", None))
+
+
 def _check_factor(factor: int) -> None:
     if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
         raise ValueError(f"factor must be an integer >= 1 (frames synthesized per gap), got {factor!r}.")
@@ -131,6 +136,12 @@ class SequenceInterpolator:
         ensemble: a second interpolator (a module or a method name such as ``"dis_flow"``) whose frames are averaged
             with the interpolator's (:class:`~monai_angio.networks.InterpolatorEnsemble`, equal weights), at the sum
             of the two costs. With a ``fallback`` the average competes with the fallback.
+
+    Methods with a ``sequence_gaps(frames, times, progress)`` generator (``"dis_flow_quadratic"``,
+    :class:`~monai_angio.baselines.QuadraticDISInterpolator`) read the acquired frames around each gap too: as the
+    interpolator, the ``ensemble`` or the selected ``fallback`` they interpolate the whole cine that way, on whole
+    frames and without ``global_motion`` (their flows follow the motion); where a pair is all there is (the
+    ``fallback`` selection, ``denoise_anchors``) they interpolate the pair alone.
         global_motion: ``None`` (default) or a motion model (``"translation"``, ``"similarity"``, ``"affine"``):
             before the interpolator (with its ensemble, not the fallback) sees a pair of whole frames, the global
             motion between them is fitted to their DIS optical flow and removed by warping both to the half-way
@@ -218,11 +229,11 @@ class SequenceInterpolator:
         self.selected: str | None = None  # "main" or "fallback": the interpolator used for the last cine
         self.selection_mse: tuple[float, float] | None = None  # (main, fallback) triplet errors of the last cine
 
-    def _wrap(self, network: nn.Module) -> nn.Module:
+    def _wrap(self, network: nn.Module, ensemble: bool = True) -> nn.Module:
         """The network with the test-time ensembles asked for (flips/time reversal, then a second method)."""
         if self.self_ensemble != 1 or self.time_reversal:
             network = SelfEnsemble(network, self.self_ensemble, image_args=2, temporal=self.time_reversal)
-        if self.ensemble is not None:
+        if ensemble and self.ensemble is not None:
             network = InterpolatorEnsemble([network, self.ensemble])
         return network
 
@@ -251,17 +262,18 @@ class SequenceInterpolator:
         if not torch.isfinite(frames).all():
             raise ValueError("frames contain NaN or Inf values.")
 
-        interpolator = self.interpolator
+        network, interpolator = self.network, self.interpolator
         if self.adapt_steps:
             from monai_angio.engines.adaptation import adapt_interpolator
 
             self.adaptation = adapt_interpolator(
                 self.network, frames, self.adapt_steps, self.adapt_lr, progress=self.progress
             )
-            interpolator = self._wrap(self.adaptation.network)
+            network = self.adaptation.network
+            interpolator = self._wrap(network)
         t_count, k = frames.shape[0], self.factor
         out = frames.new_empty((upsampled_length(t_count, k), *frames.shape[1:]))
-        synthesized = torch.zeros(out.shape[0], dtype=torch.bool)
+        synthesized = torch.arange(out.shape[0]) % (k + 1) != 0
         out[:: k + 1] = frames
         was_training = interpolator.training
         interpolator.eval()
@@ -273,12 +285,26 @@ class SequenceInterpolator:
             if self.denoise_anchors and t_count >= 3:
                 anchors = self._anchors(chosen, frames, predicted)
             times = interpolation_times(k).to(self.device)
-            desc = f"interpolating x{k}"
-            for start, mid in self._batches(chosen, anchors[:-1], anchors[1:], times, desc):
-                for i in range(mid.shape[0]):
-                    first = (start + i) * (k + 1) + 1
-                    out[first : first + k] = mid[i].to(out.dtype).cpu()
-                    synthesized[first : first + k] = True
+            # a method that reads the frames around each gap (``sequence_gaps``) runs on the whole cine
+            pairwise, sequence = chosen, None
+            if chosen is interpolator and _is_sequence_method(self.ensemble):
+                pairwise, sequence = self._wrap(network, ensemble=False), self.ensemble
+            elif _is_sequence_method(chosen):
+                pairwise, sequence = None, chosen
+            if pairwise is not None:
+                desc = f"interpolating x{k}"
+                batches = self._batches(pairwise, anchors[:-1], anchors[1:], times, desc, clamp=sequence is None)
+                for start, mid in batches:
+                    for i in range(mid.shape[0]):
+                        first = (start + i) * (k + 1) + 1
+                        out[first : first + k] = mid[i].to(out.dtype).cpu()
+            if sequence is not None:  # averaged before clamping, as InterpolatorEnsemble does
+                gaps = sequence.sequence_gaps(anchors, times, progress=self.progress)
+                for q, mid in enumerate(gaps):
+                    first = q * (k + 1) + 1
+                    mid = mid.to(out.dtype).cpu()
+                    mid = mid if pairwise is None else (out[first : first + k] + mid) / 2
+                    out[first : first + k] = mid.clamp_(0.0, 1.0)
         finally:
             interpolator.train(was_training)
         if self.denoise_window and t_count >= 3:
@@ -310,9 +336,18 @@ class SequenceInterpolator:
         return anchors
 
     def _batches(
-        self, interpolator: nn.Module, first: torch.Tensor, second: torch.Tensor, times: torch.Tensor, desc: str
+        self,
+        interpolator: nn.Module,
+        first: torch.Tensor,
+        second: torch.Tensor,
+        times: torch.Tensor,
+        desc: str,
+        clamp: bool = True,
     ) -> Iterator[tuple[int, torch.Tensor]]:
-        """``(start, (B, N, C, H, W) frames at times)`` for the pairs ``first[i], second[i]``, batch by batch."""
+        """``(start, (B, N, C, H, W) frames at times)`` for the pairs ``first[i], second[i]``, batch by batch.
+
+        The frames are clamped to [0, 1] unless ``clamp`` is False.
+        """
         pairs = first.shape[0]
         starts = range(0, pairs, self.batch_size)
         for start in tqdm(starts, desc=desc, unit="batch", disable=not self.progress):
@@ -320,7 +355,8 @@ class SequenceInterpolator:
             f0 = first[start:stop].to(self.device)
             f1 = second[start:stop].to(self.device)
             t = times.expand(f0.shape[0], -1)
-            yield start, self._run(interpolator, f0, f1, t).clamp_(0.0, 1.0)
+            mid = self._run(interpolator, f0, f1, t)
+            yield start, mid.clamp_(0.0, 1.0) if clamp else mid
 
     def _run(self, interpolator: nn.Module, f0: torch.Tensor, f1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` pairs → ``(B, N, C, H, W)``, global motion removed, padding and tiling when asked."""

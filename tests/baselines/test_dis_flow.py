@@ -54,6 +54,18 @@ def test_flow_direction_and_magnitude(moving_pair):
         assert torch.allclose(_inner(flow10).mean((2, 3)), torch.tensor([[-8.0, -4.0]]), atol=0.5)
 
 
+@pytest.mark.parametrize("shape", [(48, 48), (47, 47), (49, 45)])
+def test_odd_sizes_are_measured_as_even_ones(shape):
+    # OpenCV's pyramid halves odd sizes unevenly; the padding to DIS_SIZE_MULTIPLE keeps the flow unbiased
+    tex = torch.from_numpy(_texture(seed=3))
+    h, w = shape
+    f0, f1 = tex[40 : 40 + h, 40 : 40 + w], tex[40 : 40 + h, 37 : 37 + w]  # content moves by +3 px in x
+    flow01, flow10 = dis_optical_flow(f0[None, None], f1[None, None], "medium")
+    assert flow01.shape == (1, 2, h, w)
+    assert torch.allclose(_inner(flow01).mean((2, 3)), torch.tensor([[3.0, 0.0]]), atol=0.02)
+    assert torch.allclose(_inner(flow10).mean((2, 3)), torch.tensor([[-3.0, 0.0]]), atol=0.02)
+
+
 def test_middle_frame_beats_linear_blend(moving_pair):
     f0, f1, mid, _ = moving_pair
     t = torch.tensor([[0.5]])

@@ -51,11 +51,11 @@ def test_integer_frames_give_float_output():
 
 
 def test_registry():
-    assert set(BASELINES) == {"repeat", "linear", "dis_flow"}
+    assert set(BASELINES) == {"repeat", "linear", "dis_flow", "dis_flow_quadratic"}
     assert isinstance(get_baseline("linear"), LinearInterpolator)
     assert get_baseline("repeat", mode="previous").mode == "previous"
     assert all(get_baseline(name).stride == 1 for name in BASELINES)
-    with pytest.raises(ValueError, match="dis_flow.*linear.*repeat"):
+    with pytest.raises(ValueError, match="dis_flow, dis_flow_quadratic, linear, repeat"):
         get_baseline("cubic")
 
 

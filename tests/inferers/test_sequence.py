@@ -117,3 +117,36 @@ def test_time_reversal_averages_a_biased_interpolator():
     torch.testing.assert_close(out[1], torch.full((1, 4, 4), 0.5))
     with pytest.raises(ValueError, match="transforms"):
         SequenceInterpolator(First(), 1, progress=False, self_ensemble=3)
+
+
+def _moving_cine(num_frames: int = 5, size: int = 48) -> torch.Tensor:
+    """A textured blob accelerating to the right, ``(T, 1, size, size)``."""
+    yy, xx = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
+    frames = []
+    for i in range(num_frames):
+        x = 14 + 1.5 * i + 0.5 * i * i
+        frames.append(
+            0.2 + 0.5 * torch.exp(-((xx - x) ** 2 + (yy - size / 2) ** 2) / 32) * (1 + 0.2 * torch.cos(xx - x))
+        )
+    return torch.stack(frames).unsqueeze(1)
+
+
+def test_sequence_method_as_interpolator_and_as_ensemble_member():
+    from monai_angio.baselines import QuadraticDISInterpolator
+
+    frames, k = _moving_cine(), 2
+    quad = QuadraticDISInterpolator()
+    gaps = torch.stack(list(quad.sequence_gaps(frames, interpolation_times(k)))).clamp(0, 1)  # (T - 1, K, C, H, W)
+
+    out, synth = SequenceInterpolator(quad, factor=k, progress=False)(frames)
+    assert torch.equal(out[::3], frames) and int(synth.sum()) == 4 * k
+    assert torch.allclose(out[1:].unflatten(0, (4, 3))[:, :k], gaps, atol=1e-6)
+
+    # as the ensemble member (by name): the average of the pairwise network's frames and the cine-wide ones
+    blend = Blend()
+    out, _ = SequenceInterpolator(blend, factor=k, progress=False, ensemble="dis_flow_quadratic")(frames)
+    linear = _expected(frames, k)[1:].unflatten(0, (4, 3))[:, :k]
+    assert torch.allclose(out[1:].unflatten(0, (4, 3))[:, :k], (linear + gaps) / 2, atol=1e-6)
+    assert len(blend.calls) == 1  # the network ran once on the 4 pairs (batch 4), without the member's pairwise pass
