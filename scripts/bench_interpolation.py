@@ -296,6 +296,38 @@ def figures(results: dict, factors: list[int]) -> list[str]:
     return written
 
 
+def eval_metrics(report: dict) -> dict:
+    """The bundle's ``eval_metrics`` quality blocks from a report: per K, every row's PSNR / SSIM and our margins."""
+    out = {}
+    blocks = (("real_dsa_held_out_last_30pct", "real"), ("phantom_cardiac_motion_mean_of_4", "phantom_mean"))
+    for key, name in blocks:
+        per_k = {}
+        for k, methods in report["quality"].get(name, {}).items():
+            rows = {m: v for m, v in methods.items() if not m.startswith("_")}
+            best = _best_baseline(rows)
+            per_k[f"K={k}"] = {
+                "frames": next(iter(rows.values()))["frames"],
+                "best_baseline": best,
+                "psnr": {m: round(v["psnr_mean"], 3) for m, v in rows.items()},
+                "ssim": {m: round(v["ssim_mean"], 4) for m, v in rows.items()},
+                "margin_over_best_baseline_db": {
+                    m: round(v["psnr_mean"] - rows[best]["psnr_mean"], 3) for m, v in rows.items() if _is_ours(m)
+                },
+            }
+        if per_k:
+            out[key] = per_k
+    return out
+
+
+def update_metadata(report: dict) -> Path:
+    """Write :func:`eval_metrics` of ``report`` into the bundle's ``configs/metadata.json`` (other keys kept)."""
+    path = BUNDLE / "configs" / "metadata.json"
+    meta = json.loads(path.read_text())
+    meta.setdefault("eval_metrics", {}).update(eval_metrics(report))
+    path.write_text(json.dumps(meta, indent=4) + "\n")
+    return path
+
+
 def markdown(report: dict) -> str:
     lines = ["# MoSt-DSA interpolation benchmark", "", report["note"], ""]
     blocks = (
@@ -386,6 +418,11 @@ def main() -> None:
         nargs="+",
         default=None,
         help="measure only these rows (e.g. most_dsa_adapted_x4+dis_flow+window) and keep the others of the last run",
+    )
+    ap.add_argument(
+        "--update-metadata",
+        action="store_true",
+        help="write the quality rows into the bundle's metadata.json eval_metrics (row names as in interpolation.md)",
     )
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
@@ -482,6 +519,8 @@ def main() -> None:
     path.write_text(json.dumps(report, indent=2))
     (OUT / "interpolation.md").write_text(markdown(report))
     print(f"wrote {path} and {OUT / 'interpolation.md'}")
+    if args.update_metadata:
+        print(f"wrote the eval_metrics of {update_metadata(report)}")
 
 
 if __name__ == "__main__":

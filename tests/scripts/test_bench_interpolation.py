@@ -34,4 +34,21 @@ def test_best_row_is_ours_and_compared_with_the_same_noise_reduction():
     assert bench._best_baseline(rows) == "dis_flow"
     assert bench._best_baseline(rows, bench._denoising(bench.BEST + bench.WINDOW)) == "linear+window"
     table = bench.markdown({"note": "n", "quality": {"real": {"1": rows}}})
-    assert f"| 1 | {bench.BEST}+window | 41.000 | 0.9000 | 2 | +0.700 (dis_flow) | +0.200 (linear+window) |" in table
+    assert f"| 1 | {bench.BEST}+window | 41.000 | 0.9000 | 2 | +0.700 (dis_flow) | +0.200 (linear+window) |  |" in table
+
+
+def test_quadratic_flow_is_shown_but_not_a_target_baseline():
+    rows = {"linear": _row(40.0), "dis_flow": _row(40.3), bench.QUADRATIC: _row(40.6), bench.ENSEMBLE_Q: _row(40.9)}
+    assert bench._best_baseline(rows) == "dis_flow" and not bench._is_ours(bench.QUADRATIC)
+    table = bench.markdown({"note": "n", "quality": {"real": {"1": rows}}})
+    assert f"| 1 | {bench.ENSEMBLE_Q} | 40.900 | 0.9000 | 2 | +0.600 (dis_flow) |  | +0.300 |" in table
+
+
+def test_eval_metrics_of_a_report():
+    rows = {"linear": _row(40.0), "dis_flow": _row(40.3), bench.OURS: _row(40.25), "_example": {}}
+    metrics = bench.eval_metrics({"quality": {"real": {"1": rows}, "phantom_mean": {"2": {"dis_flow": _row(45.0)}}}})
+    real = metrics["real_dsa_held_out_last_30pct"]["K=1"]
+    assert real["best_baseline"] == "dis_flow" and real["frames"] == 2
+    assert real["psnr"] == {"linear": 40.0, "dis_flow": 40.3, bench.OURS: 40.25}
+    assert real["margin_over_best_baseline_db"] == {bench.OURS: -0.05}
+    assert metrics["phantom_cardiac_motion_mean_of_4"]["K=2"]["margin_over_best_baseline_db"] == {}
