@@ -18,6 +18,9 @@ import torch
 
 __all__ = ["AngioCLI", "main", "load_cine", "save_cine"]
 
+#: the second method the demo averages each network with (the best measured, ``docs/benchmarks.md``, "Quadratic motion")
+DEMO_ENSEMBLE = "dis_flow_quadratic"
+
 
 def load_cine(path: str | Path, min_frames: int = 2) -> tuple[torch.Tensor, dict[str, Any]]:
     """Load a cine as float frames ``(T, 1, H, W)`` in [0, 1] (luminance; scaled by the stored bit depth).
@@ -333,8 +336,9 @@ class AngioCLI:
 
         Writes the phantom cine (``phantom_xa.dcm``) and one report folder per method, with its reconstruction
         (``report_<method>/reconstructed.dcm``), into OUTPUT_DIR. Each network method is also run averaged with DIS
-        flow (``--ensemble dis_flow``; ``report_<method>+dis_flow``) and so with the temporal-window noise reduction
-        (``--denoise-window 12``; ``report_<method>+dis_flow+window12``).
+        flow with quadratic motion (``--ensemble dis_flow_quadratic``; ``report_<method>+dis_flow_quadratic``) and so
+        with the temporal-window noise reduction (``--denoise-window 12``;
+        ``report_<method>+dis_flow_quadratic+window12``).
         """
         from monai_angio.baselines import BASELINES
         from monai_angio.inferers.methods import available_methods, get_interpolator
@@ -360,8 +364,9 @@ class AngioCLI:
         print(f"phantom cine: {num_frames} frames {size}x{size}, {bits}-bit -> {cine}")
         networks = [m for m in available_methods() if m not in BASELINES]
         runs = [(m, "", {}) for m in available_methods()]  # (method, report-folder suffix, test-time options)
-        runs += [(m, "+dis_flow", {"ensemble": "dis_flow"}) for m in networks]
-        runs += [(m, "+dis_flow+window12", {"ensemble": "dis_flow", "denoise_window": 12}) for m in networks]
+        ens = DEMO_ENSEMBLE
+        runs += [(m, f"+{ens}", {"ensemble": ens}) for m in networks]
+        runs += [(m, f"+{ens}+window12", {"ensemble": ens, "denoise_window": 12}) for m in networks]
         summaries = [
             _dose_reduction(
                 frames,

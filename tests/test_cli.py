@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from monai_angio.baselines import BASELINES
-from monai_angio.cli import main, save_cine
+from monai_angio.cli import DEMO_ENSEMBLE, main, save_cine
 from monai_angio.phantoms import AngiographyPhantom
 
 
@@ -96,18 +96,21 @@ def test_demo(tmp_path, capsys):
     assert (tmp_path / "demo" / "phantom_xa.dcm").is_file()
     assert (tmp_path / "demo" / "report_dis_flow" / "frames.png").is_file()
     assert "dis_flow" in capsys.readouterr().out
-    ensembles = [s for s in summaries if "(ensemble with dis_flow)" in s["method"]]
-    assert "cerebral_dsa_interpolation (ensemble with dis_flow)" in [s["method"] for s in ensembles]
+    tag = f"(ensemble with {DEMO_ENSEMBLE})"
+    ensembles = [s for s in summaries if s["method"].endswith(f" {tag}")]
+    assert f"cerebral_dsa_interpolation {tag}" in [s["method"] for s in ensembles]
     assert [s["method"] for s in ensembles] == [
-        f"{s['method']} (ensemble with dis_flow)" for s in summaries[len(BASELINES) :] if "ensemble" not in s["method"]
+        f"{s['method']} {tag}" for s in summaries[len(BASELINES) :] if "ensemble" not in s["method"]
     ]
     for s in ensembles:
         name = s["method"].split(" ")[0]
-        assert (tmp_path / "demo" / f"report_{name}+dis_flow" / "frames.csv").is_file()
+        assert (tmp_path / "demo" / f"report_{name}+{DEMO_ENSEMBLE}" / "frames.csv").is_file()
     windowed = [s["method"] for s in summaries if "temporal window 12" in s["method"]]
-    assert windowed == [f"{s['method'].split(' ')[0]} (temporal window 12, ensemble with dis_flow)" for s in ensembles]
+    assert windowed == [
+        f"{s['method'].split(' ')[0]} (temporal window 12, ensemble with {DEMO_ENSEMBLE})" for s in ensembles
+    ]
     for name in windowed:
-        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+dis_flow+window12" / "frames.csv").is_file()
+        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+{DEMO_ENSEMBLE}+window12" / "frames.csv").is_file()
 
 
 @pytest.mark.parametrize(
