@@ -133,15 +133,10 @@ class SequenceInterpolator:
             and the one with the lower mean squared error interpolates the whole cine (``self.selected``: ``"main"``
             or ``"fallback"``; ``self.selection_mse``). Guards a network against motion it was not trained for; costs
             one extra interpolation per acquired frame for each of the two.
-        ensemble: a second interpolator (a module or a method name such as ``"dis_flow"``) whose frames are averaged
-            with the interpolator's (:class:`~monai_angio.networks.InterpolatorEnsemble`, equal weights), at the sum
-            of the two costs. With a ``fallback`` the average competes with the fallback.
-
-    Methods with a ``sequence_gaps(frames, times, progress)`` generator (``"dis_flow_quadratic"``,
-    :class:`~monai_angio.baselines.QuadraticDISInterpolator`) read the acquired frames around each gap too: as the
-    interpolator, the ``ensemble`` or the selected ``fallback`` they interpolate the whole cine that way, on whole
-    frames and without ``global_motion`` (their flows follow the motion); where a pair is all there is (the
-    ``fallback`` selection, ``denoise_anchors``) they interpolate the pair alone.
+        ensemble: a second interpolator (a module or a method name: ``"dis_flow_quadratic"``, the best measured, or
+            ``"dis_flow"``, ...) whose frames are averaged with the interpolator's
+            (:class:`~monai_angio.networks.InterpolatorEnsemble`, equal weights), at the sum of the two costs. With a
+            ``fallback`` the average competes with the fallback.
         global_motion: ``None`` (default) or a motion model (``"translation"``, ``"similarity"``, ``"affine"``):
             before the interpolator (with its ensemble, not the fallback) sees a pair of whole frames, the global
             motion between them is fitted to their DIS optical flow and removed by warping both to the half-way
@@ -149,6 +144,12 @@ class SequenceInterpolator:
             (:mod:`~monai_angio.networks.global_motion`). Pairs that move less than 1 pixel at the frame's corners
             are left as they are. For camera or patient motion a network was not trained for; about 90 ms per pair
             at 512² on one CPU thread (``scripts/bench_global_motion.py``).
+
+    Methods with a ``sequence_gaps(frames, times, progress)`` generator (``"dis_flow_quadratic"``,
+    :class:`~monai_angio.baselines.QuadraticDISInterpolator`) read the acquired frames around each gap too: as the
+    interpolator, the ``ensemble`` or the selected ``fallback`` they interpolate the whole cine that way, on whole
+    frames and without ``global_motion`` (their flows follow the motion); where a pair is all there is (the
+    ``fallback`` selection, ``denoise_anchors``) they interpolate the pair alone.
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
