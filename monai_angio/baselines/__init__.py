@@ -13,9 +13,10 @@ from .dis_flow import (
     flow_consistency_weight,
     flow_luminance,
     intermediate_flows,
+    quadratic_intermediate_flows,
     to_uint8_pair,
 )
-from .quadratic_flow import QuadraticDISInterpolator, quadratic_intermediate_flows
+from .quadratic_flow import QuadraticDISInterpolator
 from .simple import LinearInterpolator, RepeatInterpolator, check_interpolator_inputs
 
 __all__ = [

@@ -25,6 +25,7 @@ __all__ = [
     "dis_optical_flow",
     "flow_luminance",
     "intermediate_flows",
+    "quadratic_intermediate_flows",
     "flow_consistency_weight",
     "to_uint8_pair",
 ]
@@ -132,7 +133,8 @@ def intermediate_flows(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Approximate the flows from time ``t`` back to both frames, assuming linear motion (Super SloMo, eq. 4).
 
-    ``F_t→0 = -t (1 - t) F_0→1 + t² F_1→0`` and ``F_t→1 = (1 - t)² F_0→1 - t (1 - t) F_1→0``.
+    ``F_t→0 = -t (1 - t) F_0→1 + t² F_1→0`` and ``F_t→1 = (1 - t)² F_0→1 - t (1 - t) F_1→0``: the case without
+    acceleration of :func:`quadratic_intermediate_flows`.
 
     Args:
         flow01: ``(B, 2, H, W)`` flow from frame 0 to frame 1.
@@ -142,11 +144,43 @@ def intermediate_flows(
     Returns:
         ``(flow_t0, flow_t1)``, each ``(B, N, 2, H, W)``.
     """
+    return quadratic_intermediate_flows(flow01, flow10, t)
+
+
+def quadratic_intermediate_flows(
+    flow01: torch.Tensor,
+    flow10: torch.Tensor,
+    t: torch.Tensor,
+    flow0p: torch.Tensor | None = None,
+    flow1n: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flows from time ``t`` back to both frames under constant acceleration (Super SloMo's approximation).
+
+    ``F_t→0 = -(1 - t) F_0→t + t (F_1→0 - F_1→t)`` and ``F_t→1 = (1 - t) (F_0→1 - F_0→t) - t F_1→t`` with the
+    accelerated ``F_0→t = t F_0→1 + (t² - t) (F_0→1 + F_0→-1) / 2`` and ``F_1→t = (1 - t) F_1→0 + (t² - t)
+    (F_1→0 + F_1→2) / 2``. Without ``flow0p`` (``flow1n``) that side moves linearly; without both the result is
+    :func:`intermediate_flows`.
+
+    Args:
+        flow01: ``(B, 2, H, W)`` flow from frame 0 to frame 1.
+        flow10: ``(B, 2, H, W)`` flow from frame 1 to frame 0.
+        t: ``(B, N)`` times in [0, 1].
+        flow0p: ``(B, 2, H, W)`` flow from frame 0 to the acquired frame before it, or None.
+        flow1n: ``(B, 2, H, W)`` flow from frame 1 to the acquired frame after it, or None.
+
+    Returns:
+        ``(flow_t0, flow_t1)``, each ``(B, N, 2, H, W)``.
+    """
+    for name, flow in (("flow10", flow10), ("flow0p", flow0p), ("flow1n", flow1n)):
+        if flow is not None and flow.shape != flow01.shape:
+            raise ValueError(f"{name} {tuple(flow.shape)} must have the shape of flow01 {tuple(flow01.shape)}.")
     tt = t[:, :, None, None, None].to(flow01.dtype)
-    f01 = flow01.unsqueeze(1)
-    f10 = flow10.unsqueeze(1)
-    flow_t0 = -tt * (1 - tt) * f01 + tt * tt * f10
-    flow_t1 = (1 - tt) * (1 - tt) * f01 - tt * (1 - tt) * f10
+    f01, f10 = flow01.unsqueeze(1), flow10.unsqueeze(1)
+    bend = (tt * tt - tt) / 2  # (t² - t) / 2 <= 0
+    flow_0t = tt * f01 + (bend * (flow01 + flow0p).unsqueeze(1) if flow0p is not None else 0.0)
+    flow_1t = (1 - tt) * f10 + (bend * (flow10 + flow1n).unsqueeze(1) if flow1n is not None else 0.0)
+    flow_t0 = -(1 - tt) * flow_0t + tt * (f10 - flow_1t)
+    flow_t1 = (1 - tt) * (f01 - flow_0t) - tt * flow_1t
     return flow_t0, flow_t1
 
 
