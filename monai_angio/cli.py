@@ -111,14 +111,14 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
-        self_ensemble: int = 1,
-        time_reversal: bool = False,
-        adapt_steps: int = 0,
-        denoise_anchors: bool = False,
+        self_ensemble: int | None = None,
+        time_reversal: bool | None = None,
+        adapt_steps: int | None = None,
+        denoise_anchors: bool | None = None,
         fallback: str | None = None,
         ensemble: str | None = None,
         global_motion: str | None = None,
-        denoise_window: int = 0,
+        denoise_window: int | None = None,
     ) -> None:
         """Synthesize FACTOR frames between every two frames of INPUT and write the new cine to OUTPUT.
 
@@ -129,7 +129,11 @@ class AngioCLI:
             factor: frames synthesized in each gap (K >= 1).
             method: a baseline (``repeat``, ``linear``, ``dis_flow``, ``dis_flow_quadratic`` = DIS flow with the
                 motion's acceleration measured on the acquired frames around each gap) or an interpolation bundle
-                (``monai-angio methods``).
+                (``monai-angio methods``). The test-time options below (``self_ensemble`` ... ``denoise_window``)
+                that are not given take the method's recommended settings: for a bundle the values of its
+                ``inference.json`` (``cerebral_dsa_interpolation``: ``--ensemble dis_flow_quadratic
+                --denoise-window 12 --fallback dis_flow_quadratic``), for a baseline all off. ``none`` turns
+                ``--fallback``, ``--ensemble`` and ``--global-motion`` off, ``--denoise-window 0`` the window.
             batch_size: frame pairs per forward pass.
             tile_size: process large frames in tiles of this size.
             device: ``cpu`` or ``cuda`` (default: CUDA when available).
@@ -152,8 +156,9 @@ class AngioCLI:
             denoise_window: R >= 2: after interpolating, pull each synthesized frame towards a line in time through
                 up to R acquired frames on each side of its gap, with per-pixel weights measured on the input that
                 vanish where the scene does not follow the line (filling or moving vessels); removes much of the
-                quantum noise the synthesized frames inherit. 12 is the setting chosen on validation cines; 0 (default)
-                is off. An alternative to --denoise-anchors, not combinable with it.
+                quantum noise the synthesized frames inherit. 12 is the setting chosen on validation cines; 0 is off.
+                An alternative to --denoise-anchors, not combinable with it (--denoise-anchors alone turns a
+                recommended window off).
         """
         from monai_angio.inferers import SequenceInterpolator
         from monai_angio.inferers.methods import get_interpolator
@@ -161,7 +166,7 @@ class AngioCLI:
         interpolator = get_interpolator(method, device)
         frames, meta = load_cine(input)
         test_time = _test_time(
-            self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion,
+            method, self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion,
             denoise_window,
         )  # fmt: skip
         inferer = SequenceInterpolator(interpolator, factor, batch_size=batch_size, tile_size=tile_size, **test_time)
@@ -285,34 +290,35 @@ class AngioCLI:
         batch_size: int = 4,
         tile_size: int | None = None,
         device: str | None = None,
-        self_ensemble: int = 1,
-        time_reversal: bool = False,
-        adapt_steps: int = 0,
-        denoise_anchors: bool = False,
+        self_ensemble: int | None = None,
+        time_reversal: bool | None = None,
+        adapt_steps: int | None = None,
+        denoise_anchors: bool | None = None,
         fallback: str | None = None,
         ensemble: str | None = None,
         global_motion: str | None = None,
-        denoise_window: int = 0,
+        denoise_window: int | None = None,
     ) -> None:
         """Keep every (FACTOR+1)-th frame of a real cine, synthesize the others, compare them with the real ones.
 
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
         saved = K/(K+1)), ``example.png`` (a synthesized frame beside the real one) and ``reconstructed.dcm`` or a
-        frame folder into REPORT. The test-time options (``self_ensemble`` ... ``denoise_window``) are as for
-        ``interpolate``; the adaptation, the anchor denoising, the temporal window and the choice of the fallback see
+        frame folder into REPORT. The test-time options (``self_ensemble`` ... ``denoise_window``, the method's
+        recommended settings when not given) are as for ``interpolate``; the adaptation, the anchor denoising, the temporal window and the choice of the fallback see
         the kept frames only.
         """
         from monai_angio.inferers.methods import get_interpolator
 
+        interpolator = get_interpolator(method, device)
         frames, meta = load_cine(input)
         test_time = _test_time(
-            self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion,
+            method, self_ensemble, time_reversal, adapt_steps, denoise_anchors, fallback, ensemble, global_motion,
             denoise_window,
         )  # fmt: skip
         summary = _dose_reduction(
             frames,
             meta,
-            get_interpolator(method, device),
+            interpolator,
             method,
             factor,
             Path(report),
@@ -387,34 +393,75 @@ class AngioCLI:
         print(f"reports in {out.resolve()}")
 
 
+#: the test-time options of the interpolation commands when neither the user nor the method's bundle sets them
+TEST_TIME_OFF: dict[str, Any] = {
+    "self_ensemble": 1,
+    "time_reversal": False,
+    "adapt_steps": 0,
+    "denoise_anchors": False,
+    "fallback": None,
+    "ensemble": None,
+    "global_motion": None,
+    "denoise_window": 0,
+}
+
+
 def _test_time(
-    self_ensemble: int,
-    time_reversal: bool,
-    adapt_steps: int,
-    denoise_anchors: bool,
-    fallback: str | None,
+    method: str,
+    self_ensemble: int | None = None,
+    time_reversal: bool | None = None,
+    adapt_steps: int | None = None,
+    denoise_anchors: bool | None = None,
+    fallback: str | None = None,
     ensemble: str | None = None,
     global_motion: str | None = None,
-    denoise_window: int = 0,
+    denoise_window: int | None = None,
 ) -> dict[str, Any]:
-    """The test-time options of the interpolation commands, as keyword arguments of ``SequenceInterpolator``."""
-    return {
+    """The test-time options of the interpolation commands, as keyword arguments of ``SequenceInterpolator``.
+
+    An option left ``None`` takes the method's recommended setting: for an interpolation bundle the value of its
+    ``inference.json`` (what ``python -m monai.bundle run`` uses), for a baseline :data:`TEST_TIME_OFF`. ``none`` (or
+    ``off``) turns ``fallback``, ``ensemble`` and ``global_motion`` off; ``--denoise-anchors`` without
+    ``--denoise-window`` turns a recommended window off (the two are alternatives).
+    """
+    from monai_angio.baselines import BASELINES
+    from monai_angio.inferers.methods import bundle_test_time_options
+
+    recommended = dict(TEST_TIME_OFF)
+    if method not in BASELINES:
+        recommended.update({k: v for k, v in bundle_test_time_options(method).items() if k in TEST_TIME_OFF})
+    given = {
         "self_ensemble": self_ensemble,
         "time_reversal": time_reversal,
         "adapt_steps": adapt_steps,
         "denoise_anchors": denoise_anchors,
         "fallback": fallback,
         "ensemble": ensemble,
-        "global_motion": _motion_option(global_motion),
+        "global_motion": global_motion,
         "denoise_window": denoise_window,
     }
+    if denoise_anchors and denoise_window is None:
+        given["denoise_window"] = 0
+    options = {key: recommended[key] if value is None else value for key, value in given.items()}
+    for key in ("fallback", "ensemble"):
+        options[key] = _off_or(options[key])
+    options["global_motion"] = _motion_option(options["global_motion"])
+    return options
+
+
+def _off_or(value: Any) -> Any:
+    """``None`` for a switched-off option (``none``/``off``/``false`` in any case, or False), else ``value``."""
+    if value is False or (isinstance(value, str) and value.lower() in ("none", "off", "false")):
+        return None
+    return value
 
 
 def _motion_option(value: str | bool | None) -> str | None:
     """A ``--global-motion`` value: ``None`` for ``none``/``off``/``false`` (any case), else the checked model name."""
     from monai_angio.networks.global_motion import check_global_motion
 
-    if value is None or value is False or (isinstance(value, str) and value.lower() in ("none", "off", "false")):
+    value = _off_or(value)
+    if value is None:
         return None
     check_global_motion(value)
     return value

@@ -70,6 +70,7 @@ BEST = ADAPTED_X4 + "+dis_flow"  # ... then averaged with DIS flow
 BEST_OPTIONS = {"adapt_steps": 100, "self_ensemble": 4, "ensemble": "dis_flow"}  # dose_reduction_study options
 BEST_Q = ADAPTED_X4 + "+dis_flow_quadratic"  # ... or with DIS flow with quadratic motion
 BEST_Q_OPTIONS = {**BEST_OPTIONS, "ensemble": QUADRATIC}
+DEFAULTS = "most_dsa_defaults"  # the network with the test-time options of the bundle's inference.json
 ANCHORS = "+anchors"  # suffix of the rows with denoised anchors
 MOTION = "+motion"  # suffix of the rows with global motion compensation (global_motion="similarity")
 WINDOW = "+window"  # suffix of the rows with the temporal-window noise reduction (denoise_window)
@@ -80,6 +81,11 @@ def _denoising(method: str) -> str:
     return next((s for s in (ANCHORS, WINDOW) if method.endswith(s)), "")
 
 
+def _defaults_row(options: dict) -> str:
+    """The row name of the bundle's default test-time ``options``: ``DEFAULTS`` with their noise-reduction suffix."""
+    return DEFAULTS + (WINDOW if options.get("denoise_window") else ANCHORS if options.get("denoise_anchors") else "")
+
+
 def _is_ours(method: str) -> bool:
     return method.removesuffix(_denoising(method)).removesuffix(MOTION) in (
         OURS,
@@ -88,6 +94,7 @@ def _is_ours(method: str) -> bool:
         ENSEMBLE_Q,
         BEST,
         BEST_Q,
+        DEFAULTS,
     )
 
 
@@ -434,7 +441,7 @@ def main() -> None:
         return
 
     from monai_angio.baselines import get_baseline
-    from monai_angio.inferers.methods import get_interpolator
+    from monai_angio.inferers.methods import bundle_test_time_options, get_interpolator
 
     torch.set_num_threads(args.threads)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -459,6 +466,8 @@ def main() -> None:
             options[ADAPTED] = {"adapt_steps": args.adapt_steps}
         methods[QUADRATIC] = get_baseline(QUADRATIC)
         methods[ENSEMBLE] = methods[ENSEMBLE_Q] = methods[OURS]
+        defaults = bundle_test_time_options(BUNDLE)
+        methods[_defaults_row(defaults)], options[_defaults_row(defaults)] = methods[OURS], defaults
         options[ENSEMBLE] = {"ensemble": "dis_flow"}
         options[ENSEMBLE_Q] = {"ensemble": QUADRATIC}
         for m in (OURS, ENSEMBLE):

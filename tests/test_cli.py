@@ -183,11 +183,41 @@ def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_d
     main(["dose-reduction", str(src), "--method", "cerebral_dsa_interpolation", "--report", str(report),
           "--adapt-steps", "3"])  # fmt: skip
     summary = json.loads((report / "summary.json").read_text())
-    assert "cerebral_dsa_interpolation (adapted 3 steps)" in json.dumps(summary)
+    assert "cerebral_dsa_interpolation (adapted 3 steps, temporal window 12" in json.dumps(summary)
     with pytest.raises(SystemExit) as exc:
         main(["interpolate", str(src), str(tmp_path / "out.dcm"), "--method", "linear", "--adapt-steps", "3"])
     assert exc.value.code == 2
     assert "adapt_steps needs a trainable network" in capsys.readouterr().err
+
+
+def test_a_bundle_method_takes_its_recommended_test_time_options(phantom_dcm, tmp_path):
+    from monai_angio.cli import TEST_TIME_OFF, _test_time
+    from monai_angio.inferers.methods import bundle_test_time_options
+
+    bundle = "cerebral_dsa_interpolation"
+    recommended = bundle_test_time_options(bundle)
+    assert _test_time(bundle) == {key: recommended[key] for key in TEST_TIME_OFF}
+    assert _test_time(bundle)["ensemble"] == "dis_flow_quadratic" and _test_time(bundle)["denoise_window"] == 12
+    assert _test_time("linear") == TEST_TIME_OFF  # a baseline: everything off
+    off = _test_time(bundle, fallback="none", ensemble="OFF", global_motion="none", denoise_window=0)
+    assert (off["fallback"], off["ensemble"], off["global_motion"], off["denoise_window"]) == (None, None, None, 0)
+    assert _test_time(bundle, self_ensemble=4)["self_ensemble"] == 4 and _test_time(bundle, ensemble="dis_flow")[
+        "ensemble"
+    ] == "dis_flow"
+    anchors = _test_time(bundle, denoise_anchors=True)  # the alternative to the window turns the window off
+    assert anchors["denoise_anchors"] and anchors["denoise_window"] == 0
+    src, data = phantom_dcm
+    out = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(out), "--method", bundle, "--factor", "2"])
+    ds = pydicom.dcmread(out)
+    assert f"{bundle} (temporal window 12, fallback " in ds.DerivationDescription
+    assert "ensemble with dis_flow_quadratic" in ds.DerivationDescription
+    np.testing.assert_array_equal(ds.pixel_array[::3], data)
+    plain = tmp_path / "plain.dcm"
+    main(["interpolate", str(src), str(plain), "--method", bundle, "--factor", "2", "--ensemble", "none",
+          "--denoise-window", "0", "--fallback", "none", "--global-motion", "none"])  # fmt: skip
+    assert f"monai-angio {bundle} x2 frame interpolation;" in pydicom.dcmread(plain).DerivationDescription
+    assert not np.array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
 
 
 def test_denoise_anchors_named_in_the_output_and_acquired_frames_kept(phantom_dcm, tmp_path):

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["available_methods", "bundle_dirs", "get_interpolator", "load_bundle_network"]
+__all__ = [
+    "TEST_TIME_OPTIONS",
+    "available_methods",
+    "bundle_dirs",
+    "bundle_test_time_options",
+    "get_interpolator",
+    "load_bundle_network",
+]
 
 #: bundles whose network is a two-frame interpolator usable by ``monai-angio interpolate``
 INTERPOLATION_BUNDLES = ("cerebral_dsa_interpolation", "coronary_xa_interpolation", "em_slice_interpolation")
+
+#: the ``SequenceInterpolator`` options an interpolation bundle's ``inference.json`` sets (its recommended settings)
+TEST_TIME_OPTIONS = (
+    "self_ensemble",
+    "time_reversal",
+    "adapt_steps",
+    "adapt_lr",
+    "denoise_anchors",
+    "fallback",
+    "ensemble",
+    "global_motion",
+    "denoise_window",
+)
 
 
 def bundle_dirs() -> list[Path]:
@@ -38,6 +59,32 @@ def available_methods() -> list[str]:
     return list(BASELINES) + [name for name in INTERPOLATION_BUNDLES if _find_bundle(name) is not None]
 
 
+def _bundle_parser(bundle: str | Path):
+    """The parsed ``configs/inference.json`` of a bundle folder or name (``bundle_root`` set to the folder)."""
+    from monai.bundle import ConfigParser
+
+    root = _find_bundle(str(bundle))
+    if root is None:
+        raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
+    parser = ConfigParser()
+    parser.read_config(root / "configs" / "inference.json")
+    parser["bundle_root"] = str(root)
+    return root, parser
+
+
+def bundle_test_time_options(bundle: str | Path) -> dict[str, Any]:
+    """The test-time options (:data:`TEST_TIME_OPTIONS`) that a bundle's ``inference.json`` sets, parsed.
+
+    They are the settings ``python -m monai.bundle run`` uses by default, as keyword arguments of
+    :class:`~monai_angio.inferers.SequenceInterpolator` (or ``dose_reduction_study``).
+
+    Args:
+        bundle: a bundle folder (holding ``configs/inference.json``) or the name of one in :func:`bundle_dirs`.
+    """
+    _, parser = _bundle_parser(bundle)
+    return {key: parser.get_parsed_content(key) for key in TEST_TIME_OPTIONS if key in parser}
+
+
 def load_bundle_network(
     bundle: str | Path,
     device: torch.device | str = "cpu",
@@ -55,14 +102,7 @@ def load_bundle_network(
     Returns:
         The network in eval mode.
     """
-    from monai.bundle import ConfigParser
-
-    root = _find_bundle(str(bundle))
-    if root is None:
-        raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
-    parser = ConfigParser()
-    parser.read_config(root / "configs" / "inference.json")
-    parser["bundle_root"] = str(root)
+    root, parser = _bundle_parser(bundle)
     if network_key not in parser:
         raise ValueError(f"bundle {root} defines no {network_key!r} in configs/inference.json.")
     net = parser.get_parsed_content(network_key)
