@@ -304,8 +304,8 @@ class AngioCLI:
         Writes ``frames.csv``, ``frames.png`` (PSNR/SSIM per frame), ``summary.json`` (mean/std PSNR/SSIM/IE, dose
         saved = K/(K+1)), ``example.png`` (a synthesized frame beside the real one) and ``reconstructed.dcm`` or a
         frame folder into REPORT. The test-time options (``self_ensemble`` ... ``denoise_window``, the method's
-        recommended settings when not given) are as for ``interpolate``; the adaptation, the anchor denoising, the temporal window and the choice of the fallback see
-        the kept frames only.
+        recommended settings when not given) are as for ``interpolate``; the adaptation, the anchor denoising, the
+        temporal window and the choice of the fallback see the kept frames only.
         """
         from monai_angio.inferers.methods import get_interpolator
 
