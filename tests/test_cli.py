@@ -201,9 +201,10 @@ def test_a_bundle_method_takes_its_recommended_test_time_options(phantom_dcm, tm
     assert _test_time("linear") == TEST_TIME_OFF  # a baseline: everything off
     off = _test_time(bundle, fallback="none", ensemble="OFF", global_motion="none", denoise_window=0)
     assert (off["fallback"], off["ensemble"], off["global_motion"], off["denoise_window"]) == (None, None, None, 0)
-    assert _test_time(bundle, self_ensemble=4)["self_ensemble"] == 4 and _test_time(bundle, ensemble="dis_flow")[
-        "ensemble"
-    ] == "dis_flow"
+    assert (
+        _test_time(bundle, self_ensemble=4)["self_ensemble"] == 4
+        and _test_time(bundle, ensemble="dis_flow")["ensemble"] == "dis_flow"
+    )
     anchors = _test_time(bundle, denoise_anchors=True)  # the alternative to the window turns the window off
     assert anchors["denoise_anchors"] and anchors["denoise_window"] == 0
     src, data = phantom_dcm
