@@ -52,3 +52,23 @@ def test_eval_metrics_of_a_report():
     assert real["psnr"] == {"linear": 40.0, "dis_flow": 40.3, bench.OURS: 40.25}
     assert real["margin_over_best_baseline_db"] == {bench.OURS: -0.05}
     assert metrics["phantom_cardiac_motion_mean_of_4"]["K=2"]["margin_over_best_baseline_db"] == {}
+
+
+def test_bundle_defaults_row_is_named_by_its_noise_reduction_and_ours():
+    assert bench._defaults_row({"denoise_window": 12, "ensemble": "dis_flow"}) == bench.DEFAULTS + bench.WINDOW
+    assert bench._defaults_row({"denoise_anchors": True}) == bench.DEFAULTS + bench.ANCHORS
+    assert bench._defaults_row({"denoise_window": 0, "fallback": "dis_flow"}) == bench.DEFAULTS
+    row = bench.DEFAULTS + bench.WINDOW
+    assert bench._is_ours(row) and bench._denoising(row) == bench.WINDOW
+
+
+def test_bundle_defaults_script_compares_each_default_switched_off():
+    path = REPO_ROOT / "scripts" / "bench_bundle_defaults.py"
+    script = load_module("monai_angio_scripts_bench_bundle_defaults", path)
+    defaults = {"fallback": "dis_flow_quadratic", "global_motion": "similarity", "denoise_window": 12, "ensemble": "x"}
+    runs = script.settings(defaults)
+    assert runs["defaults"] == ("bundle", defaults)
+    assert runs["without fallback"][1]["fallback"] is None and runs["without fallback"][1]["ensemble"] == "x"
+    assert runs["without global motion"][1]["global_motion"] is None
+    assert runs["dis_flow_quadratic alone"] == ("dis_flow_quadratic", {"denoise_window": 12})
+    assert "dis_flow_quadratic alone" not in script.settings({**defaults, "fallback": None})
