@@ -148,8 +148,9 @@ class SequenceInterpolator:
     Methods with a ``sequence_gaps(frames, times, progress)`` generator (``"dis_flow_quadratic"``,
     :class:`~monai_angio.baselines.QuadraticDISInterpolator`) read the acquired frames around each gap too: as the
     interpolator, the ``ensemble`` or the selected ``fallback`` they interpolate the whole cine that way, on whole
-    frames and without ``global_motion`` (their flows follow the motion); where a pair is all there is (the
-    ``fallback`` selection, ``denoise_anchors``) they interpolate the pair alone.
+    frames and without ``global_motion`` (their flows follow the motion); the ``fallback`` selection and
+    ``denoise_anchors`` predict each acquired frame with them from the cine of every other frame (its two
+    neighbours, and the acquired frames two further on each side for the motion's acceleration).
 
     Example:
         >>> from monai_angio.baselines import LinearInterpolator
@@ -281,17 +282,12 @@ class SequenceInterpolator:
         try:
             chosen, predicted = interpolator, None
             if self.fallback is not None and t_count >= 3:
-                chosen, predicted = self._select(interpolator, frames)
+                chosen, predicted = self._select(interpolator, network, frames)
+            pairwise, sequence = self._split(chosen, interpolator, network)
             anchors = frames
             if self.denoise_anchors and t_count >= 3:
-                anchors = self._anchors(chosen, frames, predicted)
+                anchors = self._anchors(pairwise, sequence, frames, predicted)
             times = interpolation_times(k).to(self.device)
-            # a method that reads the frames around each gap (``sequence_gaps``) runs on the whole cine
-            pairwise, sequence = chosen, None
-            if chosen is interpolator and _is_sequence_method(self.ensemble):
-                pairwise, sequence = self._wrap(network, ensemble=False), self.ensemble
-            elif _is_sequence_method(chosen):
-                pairwise, sequence = None, chosen
             if pairwise is not None:
                 desc = f"interpolating x{k}"
                 batches = self._batches(pairwise, anchors[:-1], anchors[1:], times, desc, clamp=sequence is None)
@@ -313,25 +309,70 @@ class SequenceInterpolator:
             gaps.copy_(temporal_window_correction(frames, gaps, self.denoise_window)[0].clamp_(0.0, 1.0))
         return (out.squeeze(1) if squeeze else out), synthesized
 
-    def _predict_inner(self, interpolator: nn.Module, frames: torch.Tensor) -> torch.Tensor:
-        """``(T - 2, C, H, W)`` predictions of ``frames[1:-1]`` from their two neighbours at t = 0.5."""
-        half = torch.full((1,), 0.5, device=self.device)
-        batches = self._batches(interpolator, frames[:-2], frames[2:], half, "predicting acquired frames")
-        return torch.cat([mid[:, 0].to(frames) for _, mid in batches])
+    def _split(
+        self, chosen: nn.Module, interpolator: nn.Module, network: nn.Module
+    ) -> tuple[nn.Module | None, nn.Module | None]:
+        """``(pairwise, sequence)``: the parts of ``chosen`` that interpolate frame pairs and whole cines.
 
-    def _select(self, interpolator: nn.Module, frames: torch.Tensor) -> tuple[nn.Module, torch.Tensor]:
+        A method that reads the frames around each gap (``sequence_gaps``) runs on the whole cine: as the ``chosen``
+        method (``pairwise`` None), or as the ensemble member of the main ``interpolator`` (``pairwise`` = the
+        ``network`` without its ensemble; the two are averaged). Otherwise ``sequence`` is None.
+        """
+        if chosen is interpolator and _is_sequence_method(self.ensemble):
+            return self._wrap(network, ensemble=False), self.ensemble
+        if _is_sequence_method(chosen):
+            return None, chosen
+        return chosen, None
+
+    def _predict_inner(
+        self, pairwise: nn.Module | None, sequence: nn.Module | None, frames: torch.Tensor
+    ) -> torch.Tensor:
+        """``(T - 2, C, H, W)`` predictions of ``frames[1:-1]`` from their two neighbours at t = 0.5.
+
+        The parts are those of :meth:`_split`; a sequence-wide method predicts from every other frame around them
+        too (the odd frames from the cine of the even ones and vice versa), as it interpolates a cine.
+        """
+        half = torch.full((1,), 0.5, device=self.device)
+        parts = []
+        if pairwise is not None:
+            batches = self._batches(
+                pairwise, frames[:-2], frames[2:], half, "predicting acquired frames", clamp=sequence is None
+            )
+            parts.append(torch.cat([mid[:, 0].to(frames) for _, mid in batches]))
+        if sequence is not None:
+            inner = torch.empty_like(frames[1:-1])
+            for parity in (0, 1):  # frames[parity::2] predict the frames between them, parity + 1 + 2q
+                sub = frames[parity::2]
+                if sub.shape[0] >= 2:
+                    for q, mid in enumerate(sequence.sequence_gaps(sub.to(self.device), half, progress=False)):
+                        inner[parity + 2 * q] = mid[0].to(frames)
+            parts.append(inner)
+        return (sum(parts) / len(parts)).clamp_(0.0, 1.0)
+
+    def _select(
+        self, interpolator: nn.Module, network: nn.Module, frames: torch.Tensor
+    ) -> tuple[nn.Module, torch.Tensor]:
         """The interpolator (main or fallback) that predicts the acquired frames best, and its predictions."""
-        candidates = {"main": interpolator, "fallback": self.fallback}
-        predicted = {name: self._predict_inner(net.eval(), frames) for name, net in candidates.items()}
+        candidates = {"main": interpolator.eval(), "fallback": self.fallback.eval()}
+        predicted = {
+            name: self._predict_inner(*self._split(net, interpolator, network), frames)
+            for name, net in candidates.items()
+        }
         mse = {name: float((p - frames[1:-1]).double().pow(2).mean()) for name, p in predicted.items()}
         self.selection_mse = (mse["main"], mse["fallback"])
         self.selected = "fallback" if mse["fallback"] < mse["main"] else "main"
         return candidates[self.selected], predicted[self.selected]
 
-    def _anchors(self, interpolator: nn.Module, frames: torch.Tensor, predicted: torch.Tensor | None) -> torch.Tensor:
+    def _anchors(
+        self,
+        pairwise: nn.Module | None,
+        sequence: nn.Module | None,
+        frames: torch.Tensor,
+        predicted: torch.Tensor | None,
+    ) -> torch.Tensor:
         """The acquired frames blended with their predictions from their neighbours (``denoise_anchors``)."""
         if predicted is None:
-            predicted = self._predict_inner(interpolator, frames)
+            predicted = self._predict_inner(pairwise, sequence, frames)
         self.noise_var = estimate_noise_variance(frames, predicted)
         anchors, self.anchor_weights = blend_anchors(frames, predicted, self.noise_var, self.anchor_sigma)
         return anchors

@@ -89,3 +89,58 @@ def test_ensemble_averages_a_second_method_and_competes_with_the_fallback():
     assert study.report.summary()["psnr_mean"] > plain.report.summary()["psnr_mean"] + 3.0
     with pytest.raises(TypeError, match="ensemble must be an nn.Module, a method name or None"):
         SequenceInterpolator(LinearInterpolator(), factor=1, ensemble=1.5)
+
+
+def _accelerating_blob(num_frames: int = 8, size: int = 64) -> torch.Tensor:
+    """``(T, 1, size, size)``: a textured blob moving right with constant acceleration (x = 14 + 0.5 i + 0.25 i²)."""
+    yy, xx = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
+    frames = []
+    for i in range(num_frames):
+        x = 14 + 0.5 * i + 0.25 * i**2
+        texture = 1 + 0.3 * torch.cos((xx - x) * 0.9) * torch.cos((yy - size / 2) * 0.7)
+        frames.append(0.2 + 0.6 * torch.exp(-((xx - x) ** 2 + (yy - size / 2) ** 2) / 72.0) * texture)
+    return torch.stack(frames).unsqueeze(1)
+
+
+def _sequence_predictions(method: nn.Module, frames: torch.Tensor) -> torch.Tensor:
+    """Each interior frame predicted by a sequence-wide method from the cine of every other frame."""
+    half = torch.tensor([0.5])
+    inner = {}
+    for parity in (0, 1):
+        for q, mid in enumerate(method.sequence_gaps(frames[parity::2], half)):
+            inner[parity + 1 + 2 * q] = mid[0]
+    return torch.stack([inner[i] for i in range(1, frames.shape[0] - 1)])
+
+
+def test_a_sequence_wide_fallback_is_scored_as_it_interpolates():
+    from monai_angio.baselines import QuadraticDISInterpolator
+
+    frames = _accelerating_blob()
+    quadratic = QuadraticDISInterpolator()
+    inferer = SequenceInterpolator(LinearInterpolator(), factor=1, progress=False, fallback=quadratic)
+    out, _ = inferer(frames)
+    expected = _sequence_predictions(quadratic, frames).clamp(0, 1)
+    fallback_mse = float((expected - frames[1:-1]).double().pow(2).mean())
+    assert inferer.selection_mse[1] == pytest.approx(fallback_mse, rel=1e-5)
+    # the pairwise DIS flow (what the selection used before) predicts the accelerating blob worse
+    pairwise = quadratic(frames[:-2], frames[2:], torch.full((frames.shape[0] - 2, 1), 0.5))[:, 0]
+    assert fallback_mse < float((pairwise - frames[1:-1]).double().pow(2).mean())
+    assert inferer.selected == "fallback"
+    torch.testing.assert_close(out[1::2], torch.cat(list(quadratic.sequence_gaps(frames, torch.tensor([0.5])))))
+
+
+def test_a_sequence_wide_ensemble_member_is_scored_as_it_interpolates():
+    from monai_angio.baselines import QuadraticDISInterpolator
+
+    frames = _accelerating_blob()
+    quadratic = QuadraticDISInterpolator()
+    inferer = SequenceInterpolator(
+        LinearInterpolator(), factor=1, progress=False, fallback=RepeatInterpolator(), ensemble=quadratic
+    )
+    inferer(frames)
+    linear = 0.5 * (frames[:-2] + frames[2:])
+    expected = (0.5 * (linear + _sequence_predictions(quadratic, frames))).clamp(0, 1)
+    assert inferer.selection_mse[0] == pytest.approx(float((expected - frames[1:-1]).double().pow(2).mean()), rel=1e-5)
+    assert inferer.selected == "main"
