@@ -467,7 +467,8 @@ def main() -> None:
         methods[QUADRATIC] = get_baseline(QUADRATIC)
         methods[ENSEMBLE] = methods[ENSEMBLE_Q] = methods[OURS]
         defaults = bundle_test_time_options(BUNDLE)
-        methods[_defaults_row(defaults)], options[_defaults_row(defaults)] = methods[OURS], defaults
+        row = _defaults_row(defaults)
+        methods[row], options[row] = methods[OURS], defaults
         options[ENSEMBLE] = {"ensemble": "dis_flow"}
         options[ENSEMBLE_Q] = {"ensemble": QUADRATIC}
         for m in (OURS, ENSEMBLE):
