@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for the MONAI bundles of this repository: discovery, offline metadata checks and packaging.
 
 The packaging follows the MONAI model-zoo format: one zip per bundle whose top folder is the bundle name, with every

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """``monai-angio`` command line (python-fire).
 
 Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``

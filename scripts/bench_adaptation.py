@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Choose the test-time adaptation settings of the MoSt-DSA bundle on validation cines (never on the test cines).
 
 Validation cines: frames 26-51 of the shared real DSA cine (inside the training part, before the held-out last 30 %)

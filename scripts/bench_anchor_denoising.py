@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Choose how the anchors are denoised (``denoise_anchors``) on validation cines (never on the test cines).
 
 Validation cines as in ``scripts/bench_adaptation.py``: frames 26-51 of the shared real DSA cine (inside the training

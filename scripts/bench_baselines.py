@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark the interpolation baselines: quality for K = 1, 2, 3 and speed at 512².
 
 Quality: dose-reduction study (keep every (K+1)-th frame, synthesize the rest, compare with the real frames) on

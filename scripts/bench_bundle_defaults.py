@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Check the MoSt-DSA bundle's default test-time settings on validation cines (never on the test cines).
 
 The defaults of ``configs/inference.json`` (read with :func:`monai_angio.inferers.methods.bundle_test_time_options`)

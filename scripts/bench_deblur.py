@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark focal-spot deblurring: the cerebral_dsa_deblurring RDN against deconvolution baselines.
 
 Quality. The held-out frames of the real cerebral DSA cine (its last 30 %, never seen in training) are degraded by the

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Time global motion compensation: estimation (DIS flow + robust fit), alignment and the warp back of K frames.
 
 A textured frame pair moved by a similarity transform (2 degrees, 8 px) at each size; median over ``--reps`` runs of

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of the MoSt-DSA bundle against the baselines: quality (K = 1, 2, 3) and speed (512^2, 1024^2).
 
 Quality, dose-reduction protocol (keep every (K+1)-th frame, synthesize the K in between, compare with the real

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark the warping operators of ``monai_angio.ops``: time and peak memory, forward and backward.
 
 Every case (operator x size x batch x backend) runs in a fresh subprocess, after a warm-up at 64² (which also

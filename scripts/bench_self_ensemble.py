@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of test-time self-ensembles (``SelfEnsemble``) for both bundles on held-out real DSA and phantoms.
 
 * Deblurring (``cerebral_dsa_deblurring``): the RDN alone and averaged over 2, 4 and 8 flips/rotations, on held-out

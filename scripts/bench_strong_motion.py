@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Generalisation to strong geometric motion: the held-out real DSA frames moved by a synthetic rigid camera motion.
 
 The shared real cine has almost no geometric motion, and the benchmark's phantoms move by a few pixels per frame.

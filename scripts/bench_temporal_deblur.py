@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark temporal deblurring: the RDN on each frame alone against the RDN with the frame's neighbours and kernel.
 
 The whole held-out part of the real cerebral DSA cine (its last 30 %, 22 consecutive frames) is degraded as one cine

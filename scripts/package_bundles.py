@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Package the bundles of this repository in the MONAI model-zoo format: one zip per bundle.
 
 Each zip holds the bundle folder under its name (``cerebral_dsa_deblurring/configs/...``); files over 25 MiB are

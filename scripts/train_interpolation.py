@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Train the shipped MoSt-DSA weights on CPU: real DSA (first 70 % of the shared cine) + angiography phantoms.
 
 Each batch holds tuples with one number of target frames N (cycling 1, 2, 3), drawn from the real cine at full and

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Train the temporal deblurring network: the RDN of cerebral_dsa_deblurring with the neighbours' mean as 2nd channel.
 
 The network (:class:`monai_angio.networks.RDNDeblur` with ``in_channels=2, out_channels=1``) sees a large-focal-spot

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Suite-wide set-up: this folder on ``sys.path`` for :mod:`module_loader` (tests run in importlib import mode)."""
 
 from __future__ import annotations

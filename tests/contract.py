@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Interface contracts the tests hold the package to, written out independently of the package's own constants."""
 
 from __future__ import annotations

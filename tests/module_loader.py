@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Load the suite's helper modules and the repository's scripts and apps by path (none of them is a package).
 
 ``tests/conftest.py`` puts this folder on ``sys.path``, so test files ``from module_loader import load_module``.

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Test data for global motion: a smooth random texture moved by a rotation and a shift per frame."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """MONAI Deploy application: DICOM cine in, interpolation bundle per frame pair, derived DICOM cine out.
 
 Run (CPU or GPU; Holoscan wants a 32 MB stack)::

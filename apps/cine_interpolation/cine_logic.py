@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """The application logic of the cine interpolation app, free of the MONAI Deploy App SDK (testable anywhere).
 
 A DICOM cine of ``T`` frames becomes ``T - 1`` frame pairs ``(2, H, W)`` in [0, 1]; an interpolation bundle turns each

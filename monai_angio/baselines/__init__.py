@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Non-learned interpolators: repeat, linear blend, DIS optical flow with linear or quadratic motion."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Non-learned deblurring baselines: Wiener and Richardson-Lucy deconvolution with a known kernel, unsharp masking.
 
 All functions take float images ``(..., H, W)`` (typically ``(B, C, H, W)`` in [0, 1]) as torch tensors and return

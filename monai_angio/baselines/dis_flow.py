@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Optical-flow interpolation baseline with OpenCV's Dense Inverse Search (DIS) flow.
 
 Kroeger et al., "Fast optical flow using dense inverse search", ECCV 2016 (``cv2.DISOpticalFlow``). The two flows

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """DIS optical-flow interpolation with quadratic (accelerated) motion from four acquired frames.
 
 Quadratic video interpolation (Xu et al., "Quadratic video interpolation", NeurIPS 2019) replaces the linear-motion

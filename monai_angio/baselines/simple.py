@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Trivial interpolation baselines: frame repetition and linear blending.
 
 Both follow the interpolator interface: ``forward(frame0 (B, C, H, W), frame1 (B, C, H, W), t (B, N))`` returns

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """monai_angio.data: frame-interpolation tuple datasets (cines, phantoms, the MoSt-DSA layout)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Datasets of (blurred, sharp) frame pairs for focal-spot deblurring: random training patches and evaluation frames.
 
 Sharp frames (real DSA frames, phantom frames) become training pairs through the physical focal-spot blur model of

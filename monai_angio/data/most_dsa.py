@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Dataset of the MoSt-DSA layout: pre-cut frame tuples stored as PNG files, listed in TrainList/TestList."""
 
 from __future__ import annotations

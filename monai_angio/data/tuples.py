@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Frame-interpolation tuple datasets drawn from cines (real sequences or phantoms)."""
 
 from __future__ import annotations

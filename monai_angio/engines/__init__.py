@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Training and evaluation helpers of the interpolation bundles: batches, tuple sampling, losses, handlers."""
 
 from .adaptation import AdaptationResult, adapt_interpolator

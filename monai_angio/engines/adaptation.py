@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Test-time adaptation of a frame interpolator to the cine it is about to interpolate.
 
 The acquired frames of a cine are their own training data: any three consecutive acquired frames ``(f0, f1, f2)`` are

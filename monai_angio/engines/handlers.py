@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Ignite handlers for the interpolation workflows."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """The MoSt-DSA training loss: Laplacian-pyramid l1, VGG19 perceptual and style losses with an epoch schedule."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Training-tuple sampling for interpolation: batches of mixed target counts and synthetic geometric motion."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Bundle workflows of the interpolation networks: a padding inferer, cine interpolation to files, the paper's
 evaluation protocol (1, 2 and 3 interpolated frames per tuple) with per-frame and per-sequence CSV files."""
 

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Inference over whole cines: interpolation by a factor K, dose-reduction studies."""
 
 from .anchor_denoising import blend_anchors, estimate_noise_variance

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Temporal noise reduction of the acquired frames that anchor an interpolation.
 
 Every acquired X-ray frame carries its own quantum noise, and a synthesized frame inherits a blend of the noise of its

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Deblurring of whole cines with a fully convolutional network, and the bundle's cine input/output transforms."""
 
 from __future__ import annotations

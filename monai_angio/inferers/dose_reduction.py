@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Dose-reduction study: drop frames of a real cine, synthesize them back, measure against the dropped frames."""
 
 from __future__ import annotations

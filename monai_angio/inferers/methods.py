@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Interpolation methods by name: the baselines and the interpolation bundles."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Deblurring a cine with its neighbouring frames (and, when known, the focal-spot kernel).
 
 A single large-focal-spot frame mixes three things the network has to tell apart: the blurred anatomy, the blurred

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Noise reduction of synthesized frames with the acquired frames around their gap (a wider temporal window).
 
 A frame synthesized at time ``t`` between acquired frames ``x_0`` and ``x_1`` inherits their quantum noise, like the

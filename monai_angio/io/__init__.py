@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Readers and writers: DICOM cines and series, image folders, TIFF, video, CREMI HDF5, NIfTI, MoSt-DSA layout.
 
 Every reader returns ``(frames, meta)``: frames ``(T, H, W)`` (or ``(T, H, W, 3)`` colour) with the stored dtype

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Helpers shared by the readers and writers of :mod:`monai_angio.io` (not public API)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """DICOM readers: multi-frame cine files (XA, XRF, US, enhanced and legacy) and folders of single-frame instances.
 
 Pixel data are decoded by pydicom 3 with its plugins (native: uncompressed, RLE, deflate; pylibjpeg: JPEG baseline,

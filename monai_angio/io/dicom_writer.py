@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """DICOM writer for derived multi-frame cines (interpolated or deblurred sequences)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """CREMI-style HDF5 volumes: dataset ``volumes/raw`` (z, y, x) with attribute ``resolution`` (nm, z y x)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """``load_sequence``: one entry point for every supported input, and ``describe`` for ``monai-angio info``."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """NIfTI volumes and 2D+t series (nibabel)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Video files (MP4, AVI, MOV, MKV, ...) through imageio-ffmpeg."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Losses: Charbonnier, Laplacian pyramid, VGG19 feature (perceptual) and style (Gram), and a name-based factory."""
 
 from .charbonnier import CharbonnierLoss, charbonnier_loss

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Charbonnier loss: a differentiable, robust variant of the l1 loss."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Loss selection by name for configs: ``build_loss("l1+perceptual", weights={"perceptual": 0.1})``."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Laplacian-pyramid l1 loss (as used by IFRNet and MoSt-DSA for frame interpolation)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """VGG19 feature extractor and the feature (perceptual) and style (Gram-matrix) losses built on it.
 
 No weights are downloaded: pass a local file holding torchvision's VGG19 state dict (``vgg19().state_dict()`` or

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Image quality measures (PSNR/SSIM via MONAI, interpolation error) and per-frame quality reports."""
 
 from .quality import InterpolationErrorMetric, as_bchw, check_data_range, interpolation_error, psnr, ssim

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Per-image quality measures: PSNR and SSIM (computed by MONAI) and the interpolation error (IE).
 
 All functions take a prediction and a reference of the same shape ``(B, C, H, W)`` (``(C, H, W)`` and ``(H, W)`` are

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Per-frame quality reports for interpolated cines: ``frames.csv``, a PSNR/SSIM plot and ``summary.json``.
 
 A report holds one row per output frame: its index, whether it was acquired (kept from the input) or synthesized

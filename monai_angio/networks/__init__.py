@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Networks of monai_angio: one module per architecture, shared blocks in :mod:`monai_angio.networks.blocks`."""
 
 from .blocks import ChannelAttention, DenseLayer, ResidualDenseBlock

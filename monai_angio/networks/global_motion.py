@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Global motion compensation for two-frame interpolators (camera motion, rotational runs, patient motion).
 
 A network trained on cines with little geometric motion fails when the whole image moves between the two acquired

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """MoSt-DSA: direct multi-frame interpolation for DSA by modelling motion and structure interactions between two frames.
 
 Xu et al., "MoSt-DSA: Modeling Motion and Structural Interactions for Direct Multi-Frame Interpolation in DSA

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Residual dense network with channel attention for DSA deblurring at full resolution."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Geometric self-ensemble: average a network's outputs over flips/rotations of its inputs (test-time augmentation)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Thin adapters that give the interpolation networks the single-image interface MONAI tools expect."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Differentiable warping operators (PyTorch reference; Triton kernels on CUDA when available).
 
 Every operator is a function and an ``nn.Module``. Flows are ``(B, 2, H, W)`` in pixels, channel 0 = x (columns),

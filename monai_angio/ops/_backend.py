@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Choice between the PyTorch reference and the Triton kernels of the warping operators.
 
 Triton is an optional dependency (``pip install monai-angio[triton]``). It is imported lazily, the first time a

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Triton kernels (forward and backward) of the warping operators, wrapped as autograd functions.
 
 Imported lazily by :mod:`monai_angio.ops._backend`; importing this module needs Triton. Every kernel works on

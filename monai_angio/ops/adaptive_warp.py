@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Adaptive warping of DAIN (Bao et al., CVPR 2019, eq. 5; the "filter interpolation" layer).
 
 Each output pixel ``x`` samples a 4 x 4 window of the image around the displaced position ``p = x + f(x)``: rows

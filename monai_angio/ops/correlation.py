@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Correlation (cost volume) of two feature maps, as used by PWC-Net and FlowNetC (kernel size 1, stride 1).
 
 ``out[b, k, y, x] = mean_c f1[b, c, y, x] * f2[b, c, y + dy, x + dx]`` for displacements ``|dx|, |dy| <= d``, with

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Depth-aware flow projection of DAIN (Bao et al., "Depth-aware video frame interpolation", CVPR 2019, eqs. 1-4).
 
 Each source pixel ``y`` of frame 0 moves to ``y + t F_{0->1}(y)`` at time ``t``. As in DAIN's flow projection layer,

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Forward (splatting) warp: every source pixel is distributed bilinearly to the 4 pixels around ``x + flow(x)``.
 
 Modes follow Niklaus & Liu, "Softmax splatting for video frame interpolation" (CVPR 2020), with ``Z`` the metric

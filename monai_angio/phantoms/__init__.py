@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Digital phantoms: angiography cine (vessel tree, contrast bolus, cardiac motion, X-ray noise), focal-spot blur."""
 
 from .angiography import AngiographyPhantom, cardiac_waveform, gamma_variate

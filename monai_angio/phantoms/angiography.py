@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Digital X-ray angiography phantom: seeded 2D cine with a vessel tree, contrast bolus, cardiac motion and X-ray noise.
 
 The scene (vessel tree, background anatomy, motion parameters) is built once from the seed. Each frame at time ``t``

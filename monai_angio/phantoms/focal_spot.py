@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Focal-spot blur model for X-ray projection images: geometric unsharpness, detector blur and quantum noise.
 
 Geometry. A point of the object at distance ``sod_mm`` from the source (source-object distance) is imaged on a

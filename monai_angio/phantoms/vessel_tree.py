@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Random branching vessel trees (tapered, curved centerlines) and their projection thickness maps.
 
 Coordinates are "scene units": the shorter image side has length 1, ``x`` runs along columns and ``y`` along rows.

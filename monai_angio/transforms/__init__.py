@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """monai_angio.transforms: MONAI dictionary transforms for angiography sequences and frame-interpolation tuples."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Loading of image sequences (cines, frame folders, videos, volumes) as MONAI MetaTensors."""
 
 from __future__ import annotations

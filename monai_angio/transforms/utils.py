@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Small helpers shared by the monai_angio transforms and datasets."""
 
 from __future__ import annotations

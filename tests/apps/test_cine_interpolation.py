@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the MONAI Deploy cine interpolation app: its logic without the SDK, and the real app where the SDK runs."""
 
 from __future__ import annotations

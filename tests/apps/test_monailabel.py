@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """MONAI Label serving our bundles: a real server (the ``monaibundle`` sample app) on loopback, and the Python task API.
 
 Needs ``monailabel`` (0.8.5, which pulls torchvision), so it is skipped where that is not installed. The released

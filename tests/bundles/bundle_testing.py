@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for the bundle conformance tests: every bundle in ``bundles/*/`` plus tiny generated bundles.
 
 Each real bundle is tested on a copy in ``tmp_path`` (nothing is written into the repository) with config overrides

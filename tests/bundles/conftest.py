@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures for the bundle tests: ``bundle_case`` is parametrized over the tiny bundles and every ``bundles/*/``."""
 
 from __future__ import annotations

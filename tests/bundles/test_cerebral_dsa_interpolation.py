@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of bundles/cerebral_dsa_interpolation (MoSt-DSA): configs, shipped weights, inference, training, evaluation."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """MONAI's own bundle checks for every bundle in ``bundles/*/`` (and two tiny generated bundles).
 
 Per bundle: offline metadata validation against the 20240725 schema, ``verify_net_in_out``, ConfigWorkflow property

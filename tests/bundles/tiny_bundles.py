@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tiny MONAI bundles generated on the fly, to test the bundle machinery in seconds on a CPU.
 
 Two kinds, written in the model-zoo layout with the same config structure as the repository's bundles:

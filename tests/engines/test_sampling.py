@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.engines.sampling (mixed-N tuple batches, synthetic tuple motion)."""
 
 from __future__ import annotations

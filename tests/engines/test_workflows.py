@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.engines.workflows (padding inferer, cine interpolation to files, evaluation protocol)."""
 
 from __future__ import annotations

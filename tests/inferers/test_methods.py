@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the interpolation methods by name (monai_angio.inferers.methods)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures for the monai_angio.io tests: real test files (skipped when absent) and small DICOM factories."""
 
 from __future__ import annotations

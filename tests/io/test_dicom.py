@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.io.dicom: multi-frame and single-frame readers, decoders, conversions, series folders."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.io.dicom_writer.write_dicom_cine."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.io.hdf5.read_hdf5 (CREMI layout)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of monai_angio.io.image_folder: frame folders and the PNG frame writer."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the geometric self-ensemble: the D4 transforms, averaging, time reversal and input checks."""
 
 from __future__ import annotations

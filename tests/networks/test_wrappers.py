@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of TwoFrameImageWrapper: two frames as a 2C-channel image in, the frame at t out; checkpoint transparency."""
 
 from __future__ import annotations

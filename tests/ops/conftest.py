@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures of the operator tests.
 
 Triton fixes whether a kernel is compiled for the GPU or run by its CPU interpreter when the kernel is defined, i.e.

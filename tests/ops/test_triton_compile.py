@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """The Triton kernels compile for a real GPU (sm_80 cubin, ptxas bundled with Triton), without a GPU.
 
 The interpreter tests check what the kernels compute; this one checks that the compiled path accepts them (the

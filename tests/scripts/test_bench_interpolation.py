@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the row bookkeeping of scripts/bench_interpolation.py (partial re-runs, margins)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of scripts/package_bundles.py: model-zoo zips that MONAI's own download/load install and run elsewhere."""
 
 from __future__ import annotations

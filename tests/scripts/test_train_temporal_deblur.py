@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Tests of scripts/train_temporal_deblur.py on a small generated cine."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Duplicate-frame detection on real DSA frames re-recorded as a 25 fps H.264 video (skipped without the data)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """SampleFrameTupled outputs compose with MONAI's random spatial transforms and collate into batches."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Building blocks shared by the networks of monai_angio."""
 
 from .channel_attention import ChannelAttention

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Channel attention: convolutional (spatially varying) gating or squeeze-and-excitation (global pooling)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Inter-frame lambda layer (MoSt-DSA): lambda layers (Bello, ICLR 2021) with queries from one frame and keys/values
 from the other, plus motion features from the change of a coordinate embedding."""
 

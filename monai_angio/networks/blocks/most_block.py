@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """MoSt block: inter-frame lambda layer and convolutional MLP, modelling motion and structure between two frames."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
 """Residual dense block (Zhang et al., "Residual Dense Network for Image Super-Resolution", CVPR 2018)."""
 
 from __future__ import annotations

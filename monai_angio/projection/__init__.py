@@ -1,1 +1,0 @@
-"""monai_angio.projection."""
