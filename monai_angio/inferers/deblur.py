@@ -351,7 +351,7 @@ def load_deblur_network(
     """Load a deblurring bundle's network with its weights, and the ``input_offset`` its inference config uses.
 
     Args:
-        bundle: a bundle folder or name (see :func:`monai_angio.inferers.methods.load_bundle_network`).
+        bundle: a bundle folder or name (see :func:`monai_angio.bundles.load_bundle_network`).
         device: where to put the network (default CUDA when available).
         kind: ``"single"`` (the single-frame network, ``models/model.pt``), ``"temporal"`` (the blind temporal
             network: a frame and the mean of its neighbours, ``models/model_temporal.pt``) or ``"kernel"`` (the
@@ -364,14 +364,14 @@ def load_deblur_network(
     """
     from monai.bundle import ConfigParser
 
-    from monai_angio.inferers.methods import _find_bundle, load_bundle_network
+    from monai_angio.bundles import find_bundle, load_bundle_network
 
     if kind not in NETWORK_KEYS:
         raise ValueError(f"kind must be one of {sorted(NETWORK_KEYS)}, got {kind!r}.")
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     network = load_bundle_network(bundle, device, *NETWORK_KEYS[kind])  # raises ValueError for an unknown bundle
-    root = _find_bundle(str(bundle))
+    root = find_bundle(bundle)
     parser = ConfigParser()
     parser.read_config(root / "configs" / "inference.json")
     offset = float(parser.get("input_offset", 0.0))
@@ -391,11 +391,11 @@ def load_temporal_deblur_network(
     Raises:
         ValueError: the bundle lacks the network needed.
     """
-    from monai_angio.inferers.methods import _find_bundle
+    from monai_angio.bundles import find_bundle
 
     if not kernel_known:
         return load_deblur_network(bundle, device, "temporal")
-    if _find_bundle(str(bundle)) is None:
+    if find_bundle(bundle) is None:
         raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
     try:  # a bundle without the non-blind network (no definition or no weights): the single-frame way
         return load_deblur_network(bundle, device, "kernel")
