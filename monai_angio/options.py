@@ -29,7 +29,7 @@ T = TypeVar("T", bound="TaskOptions")
 
 
 def is_off(value: Any) -> bool:
-    """Whether ``value`` switches an optional method off: ``None``, ``False`` or ``none``/``off``/``false`` (any case)."""
+    """Whether ``value`` switches an optional method off: ``None``, ``False``, ``none``/``off``/``false`` (any case)."""
     return value is None or value is False or (isinstance(value, str) and value.strip().lower() in _OFF)
 
 
@@ -75,9 +75,10 @@ class TaskOptions:
         given = {str(k).replace("-", "_"): v for k, v in flags.items() if v is not None}
         unknown = sorted(set(given) - set(cls.names()))
         if unknown:
+            flag = lambda name: "--" + name.replace("_", "-")  # noqa: E731
             raise ValueError(
-                f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join('--' + u.replace('_', '-') for u in unknown)}"
-                f"; valid options: {', '.join('--' + n.replace('_', '-') for n in cls.names())}."
+                f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(flag, unknown))}; "
+                f"valid options: {', '.join(map(flag, cls.names()))}."
             )
         return dataclasses.replace(base if base is not None else cls(), **given)
 
@@ -92,7 +93,9 @@ class TaskOptions:
             return cls()
         options = parser.get_parsed_content(cls.config_key)
         if not isinstance(options, cls):
-            raise ValueError(f"bundle {bundle}: '{cls.config_key}' of configs/inference.json must build {cls.__name__}.")
+            raise ValueError(
+                f"bundle {bundle}: '{cls.config_key}' of configs/inference.json must build {cls.__name__}."
+            )
         return options
 
     def as_dict(self) -> dict[str, Any]:

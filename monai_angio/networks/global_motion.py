@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from monai_angio.baselines.dis_flow import dis_optical_flow, flow_consistency_weight
+from monai_angio.options import MOTION_MODELS
 
 __all__ = [
     "MOTION_MODELS",
@@ -41,7 +42,6 @@ __all__ = [
     "warp_global",
 ]
 
-MOTION_MODELS = ("translation", "similarity", "affine")
 _WARP_MODES = ("bilinear", "bicubic")
 
 

@@ -25,9 +25,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from monai_angio.losses import MoStDSALoss
 from monai_angio.metrics import psnr
-
-from .losses import MoStDSALoss
 
 __all__ = ["AdaptationResult", "adapt_interpolator", "check_adapt_steps", "check_trainable"]
 
