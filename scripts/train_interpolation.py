@@ -40,12 +40,12 @@ from monai.transforms import (
 from monai_angio.data import CineTupleDataset, cine_eval_tuples, phantom_cines, prepare_cine, split_frames
 from monai_angio.engines import (
     MixedTupleDataset,
-    MoStDSALoss,
     PrepareInterpolationBatch,
     RandTupleMotiond,
     RandTupleNoised,
 )
 from monai_angio.engines.workflows import InterpolationInferer
+from monai_angio.losses import MoStDSALoss
 from monai_angio.metrics import psnr
 from monai_angio.networks import MoStDSA
 from monai_angio.transforms import RandTemporalReversed

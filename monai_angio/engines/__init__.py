@@ -1,10 +1,8 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Training and evaluation helpers of the interpolation bundles: batches, tuple sampling, losses, handlers."""
+"""Training and evaluation helpers of the interpolation bundles: batches, tuple sampling, handlers."""
 
-from .adaptation import AdaptationResult, adapt_interpolator
 from .handlers import SetEpochHandler, optional_tensorboard_handler
-from .losses import MOST_DSA_VGG_LAYER_WEIGHTS, MOST_DSA_VGG_LAYERS, MoStDSALoss
 from .prepare_batch import PrepareInterpolationBatch, frames_to_batch, interpolation_output_transform
 from .sampling import MixedTupleDataset, RandTupleMotiond, RandTupleNoised, interpolation_sources
 from .workflows import (
@@ -18,15 +16,10 @@ from .workflows import (
 )
 
 __all__ = [
-    "AdaptationResult",
-    "adapt_interpolator",
-    "MOST_DSA_VGG_LAYERS",
-    "MOST_DSA_VGG_LAYER_WEIGHTS",
     "CineInterpolationInferer",
     "InterpolationInferer",
     "LoadCined",
     "MixedTupleDataset",
-    "MoStDSALoss",
     "PrepareInterpolationBatch",
     "RandTupleMotiond",
     "RandTupleNoised",

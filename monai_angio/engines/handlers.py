@@ -16,7 +16,7 @@ class SetEpochHandler:
     """Call ``target.set_epoch(engine.state.epoch)`` when every epoch starts (e.g. to switch loss terms on).
 
     Args:
-        target: any object with a ``set_epoch(int)`` method, such as :class:`~monai_angio.engines.MoStDSALoss`.
+        target: any object with a ``set_epoch(int)`` method, such as :class:`~monai_angio.losses.MoStDSALoss`.
     """
 
     def __init__(self, target: Any) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from monai_angio.losses import LaplacianPyramidLoss, PerceptualLoss, StyleLoss, VGG19Features
+from .laplacian import LaplacianPyramidLoss
+from .perceptual import PerceptualLoss, StyleLoss, VGG19Features
 
 __all__ = ["MOST_DSA_VGG_LAYERS", "MOST_DSA_VGG_LAYER_WEIGHTS", "MoStDSALoss"]
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from monai_angio.baselines import LinearInterpolator
-from monai_angio.engines import AdaptationResult, adapt_interpolator
+from monai_angio.inferers.adaptation import AdaptationResult, adapt_interpolator
 from monai_angio.inferers import SequenceInterpolator, dose_reduction_study
 
 

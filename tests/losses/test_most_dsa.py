@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from monai_angio.engines import MoStDSALoss
+from monai_angio.losses import MoStDSALoss
 from monai_angio.losses import LaplacianPyramidLoss
 
 
