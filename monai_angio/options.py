@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -207,8 +208,11 @@ class DeblurOptions(TaskOptions):
         )
 
 
-def option_help(cls: type[TaskOptions]) -> str:
-    """The options of ``cls`` as Google-style ``Args`` lines, for command-line help."""
-    return "\n".join(
-        f"            {f.name}: {f.metadata.get('help', '')} (default {f.default!r})." for f in dataclasses.fields(cls)
-    )
+def option_help(cls: type[TaskOptions], indent: int = 8, width: int = 112) -> str:
+    """The options of ``cls`` as ``--flag: help (default ...)`` paragraphs, for command-line help."""
+    lines = []
+    for f in dataclasses.fields(cls):
+        default = "none" if f.default is None else f.default
+        text = f"--{f.name.replace('_', '-')}: {f.metadata.get('help', '')} (default {default})."
+        lines.append(textwrap.fill(text, width, initial_indent=" " * indent, subsequent_indent=" " * (indent + 4)))
+    return "\n".join(lines)

@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from monai_angio.networks.self_ensemble import SelfEnsemble, check_ensemble_order
+from monai_angio.options import DeblurOptions
 
 __all__ = [
     "deblur_cine",
@@ -176,65 +177,57 @@ def deblur_cine(
 class CineDeblurInferer(Inferer):
     """MONAI inferer for deblurring networks: frames ``(B, C, H, W)`` or cines ``(B, C, T, H, W)``.
 
-    A cine is processed frame by frame (``batch_size`` frames per pass) with :func:`deblur_cine`; frames with a side
-    above ``tile_size`` are tiled. The network sees the input minus ``input_offset`` (added back to its output). The
-    output has the shape of the input and is clipped to [0, 1]. No gradient is recorded (inference, validation).
+    A cine is processed frame by frame (``batch_size`` frames per pass) with :func:`deblur_cine`, or with its
+    neighbours (``options.temporal_radius``); frames with a side above ``options.tile_size`` are tiled. The network
+    sees the input minus ``input_offset`` (added back to its output). The output has the shape of the input and is
+    clipped to [0, 1]. No gradient is recorded (inference, validation).
 
     Args:
-        tile_size: tile side for large frames (``None`` = whole frames).
+        options: the test-time options (:class:`~monai_angio.options.DeblurOptions`; a bundle builds them in the
+            ``options`` entry of its ``inference.json``); default :class:`~monai_angio.options.DeblurOptions`'s.
         batch_size: frames (or tiles) per forward pass.
         overlap: tile overlap fraction.
         progress: show a progress bar over the frames of a cine.
         input_offset: intensity normalisation of the network's input (see :class:`OffsetInferer`).
-        self_ensemble: flips/rotations averaged per frame (1, 2, 4 or 8; see :func:`deblur_frames`).
-        temporal_radius: for cines, deblur each frame with this many neighbours on each side
-            (:func:`~monai_angio.inferers.temporal_deblur.temporal_deblur_cine`; give the temporal network, 2 input
-            channels, or a single-frame network and the kernel's geometry); 0 (default): frame by frame.
-        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: the kernel's geometry for the data-consistency step of
-            ``temporal_radius``; ``None`` takes it from the input's meta (the DICOM X-ray geometry,
-            :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`); the temporal network skips the step
-            when neither has it.
-        balance: regularisation of the data-consistency step of ``temporal_radius`` (the single-frame way only).
-        global_motion: with ``temporal_radius``, ``None`` or a motion model (``"similarity"``, ...): neighbours are
-            resampled to each frame's geometry first.
-        temporal_network: with ``temporal_radius``, the blind temporal network (2 input channels: a frame and its
-            neighbours' mean) for the cines whose focal-spot geometry is unknown; ``None``: the geometry is required.
-        kernel_network: with ``temporal_radius``, the non-blind temporal network (3 input channels, also told the
-            kernel) for the cines whose geometry is known; ``None``: those go to the single-frame network with the
+        focal_spot_mm, sod_mm, sid_mm, pixel_spacing_mm: the kernel's geometry for the temporal way; ``None`` takes
+            it from the input's meta (the DICOM X-ray geometry,
+            :func:`~monai_angio.inferers.temporal_deblur.geometry_kernel`); the temporal network skips the
+            consistency step when neither has it.
+        temporal_network: with ``options.temporal_radius``, the blind temporal network (2 input channels: a frame and
+            its neighbours' mean) for the cines whose focal-spot geometry is unknown; ``None``: the geometry is
+            required.
+        kernel_network: with ``options.temporal_radius``, the non-blind temporal network (3 input channels, also told
+            the kernel) for the cines whose geometry is known; ``None``: those go to the single-frame network with the
             temporal blend and the kernel (:func:`temporal_deblur_network`).
     """
 
     def __init__(
         self,
-        tile_size: int | None = None,
+        options: DeblurOptions | None = None,
         batch_size: int = 1,
         overlap: float = 0.25,
         progress: bool = False,
         input_offset: float = 0.0,
-        self_ensemble: int = 1,
-        temporal_radius: int = 0,
         focal_spot_mm: float | None = None,
         sod_mm: float | None = None,
         sid_mm: float | None = None,
         pixel_spacing_mm: float | None = None,
-        balance: float = 0.1,
-        global_motion: str | None = None,
         temporal_network: nn.Module | None = None,
         kernel_network: nn.Module | None = None,
     ) -> None:
         super().__init__()
-        _check_tile(tile_size, overlap, batch_size)
+        self.options = DeblurOptions() if options is None else options
+        if not isinstance(self.options, DeblurOptions):
+            raise TypeError(f"options must be DeblurOptions, got {type(self.options).__name__}.")
+        self.tile_size = self.options.tile_size
+        _check_tile(self.tile_size, overlap, batch_size)
         _check_offset(input_offset)
-        self.tile_size, self.batch_size, self.overlap, self.progress = tile_size, batch_size, overlap, progress
+        self.batch_size, self.overlap, self.progress = batch_size, overlap, progress
         self.input_offset = float(input_offset)
-        check_ensemble_order(self_ensemble, "self_ensemble")
-        self.self_ensemble = int(self_ensemble)
-        from monai_angio.inferers.temporal_deblur import check_temporal_radius, takes_kernel, takes_neighbours
-        from monai_angio.networks.global_motion import check_global_motion
+        from monai_angio.inferers.temporal_deblur import takes_kernel, takes_neighbours
 
-        check_temporal_radius(temporal_radius, "temporal_radius")
-        check_global_motion(global_motion)
-        self.temporal_radius, self.balance, self.global_motion = temporal_radius, float(balance), global_motion
+        self.temporal_radius = self.options.temporal_radius
+        self.balance, self.global_motion = self.options.balance, self.options.global_motion
         self.geometry = {"focal_spot_mm": focal_spot_mm, "sod_mm": sod_mm, "sid_mm": sid_mm}
         self.geometry["pixel_spacing_mm"] = pixel_spacing_mm
         if temporal_network is not None and (not takes_neighbours(temporal_network) or takes_kernel(temporal_network)):
@@ -246,9 +239,7 @@ class CineDeblurInferer(Inferer):
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         x = inputs.as_tensor() if isinstance(inputs, MetaTensor) else inputs
         if x.ndim == 4:
-            out = deblur_frames(
-                x, network, self.tile_size, self.overlap, self.batch_size, self.input_offset, self.self_ensemble
-            )
+            out = deblur_frames(x, network, self.tile_size, self.overlap, self.batch_size, self.input_offset)
             return out.clamp(0.0, 1.0)
         if x.ndim != 5:
             raise ValueError(f"CineDeblurInferer: expected (B, C, H, W) or (B, C, T, H, W), got {tuple(x.shape)}.")
@@ -265,7 +256,6 @@ class CineDeblurInferer(Inferer):
             overlap=self.overlap,
             clip=True,
             input_offset=self.input_offset,
-            self_ensemble=self.self_ensemble,
         )
         return out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous()
 
@@ -297,7 +287,6 @@ class CineDeblurInferer(Inferer):
                     progress=self.progress,
                     overlap=self.overlap,
                     input_offset=self.input_offset,
-                    self_ensemble=self.self_ensemble,
                 ).transpose(0, 1)
             )
         return torch.stack(out)
