@@ -6,7 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from monai_angio.inferers import SequenceInterpolator, dose_reduction_indices, interpolation_times, upsampled_length
+from monai_angio.inferers import (
+    InterpolationResult,
+    SequenceInterpolator,
+    dose_reduction_indices,
+    dose_reduction_study,
+    interpolate_cine,
+    interpolation_times,
+    upsampled_length,
+)
+from monai_angio.options import InterpolationOptions
 
 
 class Blend(nn.Module):
@@ -37,7 +46,9 @@ def _expected(frames: torch.Tensor, k: int) -> torch.Tensor:
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_lengths_values_and_mask(k):
     frames = torch.rand(5, 1, 16, 20)
-    out, synth = SequenceInterpolator(Blend(), factor=k, batch_size=3, progress=False)(frames)
+    result = SequenceInterpolator(Blend(), factor=k, batch_size=3, progress=False)(frames)
+    assert isinstance(result, InterpolationResult)
+    out, synth = result.frames, result.synthesized
     assert out.shape == (upsampled_length(5, k), 1, 16, 20) == (4 * (k + 1) + 1, 1, 16, 20)
     assert synth.dtype == torch.bool and int(synth.sum()) == 4 * k
     assert torch.equal(out[~synth], frames)  # acquired frames are kept bit-exact
@@ -48,7 +59,7 @@ def test_lengths_values_and_mask(k):
 def test_three_dimensional_input_and_stride_padding():
     frames = torch.rand(3, 30, 27)
     blend = Blend(stride=8)
-    out, _ = SequenceInterpolator(blend, factor=1, progress=False)(frames)
+    out = SequenceInterpolator(blend, factor=1, progress=False)(frames).frames
     assert out.shape == (5, 30, 27)
     assert all(s[-2] == 32 and s[-1] == 32 for s in blend.calls)
     torch.testing.assert_close(out[1], 0.5 * (frames[0] + frames[1]))
@@ -56,9 +67,9 @@ def test_three_dimensional_input_and_stride_padding():
 
 def test_tiling_matches_whole_frame():
     frames = torch.rand(3, 1, 70, 90)
-    whole, _ = SequenceInterpolator(Blend(), factor=2, progress=False)(frames)
+    whole = SequenceInterpolator(Blend(), factor=2, progress=False)(frames).frames
     blend = Blend(stride=8)
-    tiled, _ = SequenceInterpolator(blend, factor=2, tile_size=32, progress=False)(frames)
+    tiled = SequenceInterpolator(blend, factor=2, tile_size=32, progress=False)(frames).frames
     assert max(s[-1] for s in blend.calls) == 32  # really tiled
     torch.testing.assert_close(tiled, whole, atol=1e-5, rtol=0)
 
@@ -98,29 +109,6 @@ def test_too_short_for_dose_reduction():
         dose_reduction_indices(3, 2)
 
 
-def test_self_ensemble_and_time_reversal_with_padding():
-    """The blend is flip- and time-symmetric: the ensemble gives the plain result, with 2 x 4 calls per batch."""
-    frames = torch.rand(3, 1, 13, 10)
-    blend = Blend(stride=4)
-    inferer = SequenceInterpolator(blend, 2, batch_size=2, progress=False, self_ensemble=4, time_reversal=True)
-    out, synthesized = inferer(frames)
-    torch.testing.assert_close(out, _expected(frames, 2))
-    assert int(synthesized.sum()) == 4
-    assert len(blend.calls) == 8 and all(c[-2:] == (16, 12) for c in blend.calls)
-
-
-def test_time_reversal_averages_a_biased_interpolator():
-    class First(Blend):
-        def forward(self, f0, f1, t):  # returns frame0 whatever t: not time-symmetric
-            return f0.unsqueeze(1).expand(-1, t.shape[1], -1, -1, -1)
-
-    frames = torch.stack([torch.zeros(1, 4, 4), torch.ones(1, 4, 4)])
-    out, _ = SequenceInterpolator(First(), 1, progress=False, time_reversal=True)(frames)
-    torch.testing.assert_close(out[1], torch.full((1, 4, 4), 0.5))
-    with pytest.raises(ValueError, match="transforms"):
-        SequenceInterpolator(First(), 1, progress=False, self_ensemble=3)
-
-
 def _moving_cine(num_frames: int = 5, size: int = 48) -> torch.Tensor:
     """A textured blob accelerating to the right, ``(T, 1, size, size)``."""
     yy, xx = torch.meshgrid(
@@ -142,13 +130,128 @@ def test_sequence_method_as_interpolator_and_as_ensemble_member():
     quad = QuadraticDISInterpolator()
     gaps = torch.stack(list(quad.sequence_gaps(frames, interpolation_times(k)))).clamp(0, 1)  # (T - 1, K, C, H, W)
 
-    out, synth = SequenceInterpolator(quad, factor=k, progress=False)(frames)
+    result = SequenceInterpolator(quad, factor=k, progress=False)(frames)
+    out, synth = result.frames, result.synthesized
     assert torch.equal(out[::3], frames) and int(synth.sum()) == 4 * k
     assert torch.allclose(out[1:].unflatten(0, (4, 3))[:, :k], gaps, atol=1e-6)
 
     # as the ensemble member (by name): the average of the pairwise network's frames and the cine-wide ones
     blend = Blend()
-    out, _ = SequenceInterpolator(blend, factor=k, progress=False, ensemble="dis_flow_quadratic")(frames)
+    options = InterpolationOptions(ensemble="dis_flow_quadratic")
+    result = SequenceInterpolator(blend, factor=k, options=options, progress=False)(frames)
+    out = result.frames
+    assert result.choices["members"] == ["Blend", "QuadraticDISInterpolator"]
     linear = _expected(frames, k)[1:].unflatten(0, (4, 3))[:, :k]
     assert torch.allclose(out[1:].unflatten(0, (4, 3))[:, :k], (linear + gaps) / 2, atol=1e-6)
     assert len(blend.calls) == 1  # the network ran once on the 4 pairs (batch 4), without the member's pairwise pass
+
+
+class Offset(Blend):
+    """The blend plus a constant, to tell members apart in an average."""
+
+    def __init__(self, offset: float, stride: int = 1) -> None:
+        super().__init__(stride)
+        self.offset = offset
+
+    def forward(self, f0, f1, t):
+        return super().forward(f0, f1, t) + self.offset
+
+
+def test_pairwise_ensemble_is_the_clamped_mean_padded_to_the_common_stride(monkeypatch):
+    """Two frame-pair members: their mean, clamped; both see frames padded to the lcm of their strides."""
+    import monai_angio.inferers.methods as methods
+
+    frames = torch.rand(4, 1, 13, 10) * 0.5 + 0.25
+    main, member = Offset(0.2, stride=4), Offset(-0.1, stride=6)
+    monkeypatch.setattr(methods, "get_interpolator", lambda name, device=None: member)
+    result = SequenceInterpolator(main, 2, InterpolationOptions(ensemble="other"), progress=False)(frames)
+    expected = _expected(frames, 2)
+    syn = result.synthesized
+    torch.testing.assert_close(result.frames[syn], (expected[syn] + 0.05).clamp(0, 1))
+    assert all(c[-2:] == (24, 12) for c in main.calls + member.calls)  # lcm(4, 6) = 12
+    # clamping happens after the mean: a member far above 1 is pulled back by the other
+    high, low = Offset(0.8), Offset(-0.8)
+    monkeypatch.setattr(methods, "get_interpolator", lambda name, device=None: low)
+    out = SequenceInterpolator(high, 1, InterpolationOptions(ensemble="low"), progress=False)(frames).frames
+    torch.testing.assert_close(out[1], 0.5 * (frames[0] + frames[1]))
+
+
+def test_temporal_window_stage_changes_only_synthesized_frames():
+    g = torch.Generator().manual_seed(0)
+    clean = torch.linspace(0.3, 0.6, 9)[:, None, None, None].expand(9, 1, 24, 24)
+    frames = (clean + 0.02 * torch.randn(9, 1, 24, 24, generator=g)).clamp(0, 1)
+    plain = SequenceInterpolator(Blend(), 1, progress=False)(frames)
+    windowed = SequenceInterpolator(Blend(), 1, InterpolationOptions(denoise_window=4), progress=False)(frames)
+    syn = windowed.synthesized
+    assert torch.equal(windowed.frames[~syn], frames)
+    truth = 0.5 * (clean[:-1] + clean[1:])
+    err_plain = (plain.frames[syn] - truth).pow(2).mean()
+    err_window = (windowed.frames[syn] - truth).pow(2).mean()
+    assert err_window < 0.8 * err_plain  # the noise the blend inherits from its two anchors is reduced
+    assert windowed.choices["window"] == 4 and plain.choices["window"] == 0
+    assert set(windowed.timings) >= {"synthesize", "window", "total"} and "window" not in plain.timings
+    # fewer than 3 frames: the window cannot be fitted and is skipped
+    two = SequenceInterpolator(Blend(), 1, InterpolationOptions(denoise_window=4), progress=False)(frames[:2])
+    assert two.choices["window"] == 0
+
+
+def test_global_motion_stage_aligns_moving_pairs_and_restores_still_ones():
+    """A translated texture: the aligned blend lands where the texture is; a still pair is left alone."""
+    g = torch.Generator().manual_seed(1)
+    texture = torch.nn.functional.avg_pool2d(torch.rand(1, 1, 96, 96, generator=g), 5, 1, 2)[0]
+    shifts = [0, 4, 8]
+    frames = torch.stack([torch.roll(texture, s, dims=-1) for s in shifts])[..., 16:80, 16:80]
+    truth = torch.roll(texture, 2, dims=-1)[..., 16:80, 16:80]
+    plain = SequenceInterpolator(Blend(), 1, progress=False)(frames)
+    moved = SequenceInterpolator(Blend(), 1, InterpolationOptions(global_motion="translation"), progress=False)(frames)
+    assert moved.choices["motion_pairs"] == 2
+    inner = (..., slice(8, -8), slice(8, -8))
+    err_plain = (plain.frames[1][inner] - truth[inner]).abs().mean()
+    err_moved = (moved.frames[1][inner] - truth[inner]).abs().mean()
+    assert err_moved < 0.3 * err_plain
+    still = torch.stack([frames[0], frames[0]])
+    result = SequenceInterpolator(Blend(), 1, InterpolationOptions(global_motion="similarity"), progress=False)(still)
+    assert result.choices["motion_pairs"] == 0 and torch.equal(result.frames[1], frames[0])
+
+
+def test_adaptation_stage_is_recorded_and_needs_a_network():
+    from monai_angio.baselines import LinearInterpolator
+
+    with pytest.raises(ValueError, match="adapt"):
+        SequenceInterpolator(LinearInterpolator(), 1, InterpolationOptions(adapt_steps=2))
+
+    class Scaled(Blend):
+        def __init__(self):
+            super().__init__()
+            self.gain = nn.Parameter(torch.tensor(0.9))
+
+        def forward(self, f0, f1, t):
+            return self.gain * super().forward(f0, f1, t)
+
+    net = Scaled()
+    frames = torch.linspace(0.2, 0.8, 6)[:, None, None, None].expand(6, 1, 32, 32).contiguous()
+    result = SequenceInterpolator(net, 1, InterpolationOptions(adapt_steps=20), progress=False)(frames)
+    assert "adapt" in result.timings and result.choices["adapted_steps"] in (0, 20)
+    assert float(net.gain.detach()) == pytest.approx(0.9)  # the caller's network is never modified
+
+
+def test_nothing_is_kept_between_calls():
+    inferer = SequenceInterpolator(Blend(), 1, progress=False)
+    state = dict(vars(inferer))
+    first = inferer(torch.rand(3, 1, 8, 8))
+    second = inferer(torch.rand(4, 1, 8, 8))
+    assert first.frames.shape[0] == 5 and second.frames.shape[0] == 7
+    assert vars(inferer).keys() == state.keys() and all(vars(inferer)[k] is v for k, v in state.items())
+
+
+def test_interpolate_cine_and_dose_reduction_study_take_the_options():
+    frames = torch.rand(7, 1, 16, 16)
+    options = InterpolationOptions(denoise_window=2)
+    direct = SequenceInterpolator(Blend(), 2, options, progress=False)(frames)
+    once = interpolate_cine(frames, Blend(), 2, options, progress=False)
+    assert torch.equal(direct.frames, once.frames) and torch.equal(direct.synthesized, once.synthesized)
+    study = dose_reduction_study(frames, Blend(), 2, options, progress=False)
+    assert study.interpolation is not None and study.interpolation.choices["window"] == 2
+    assert torch.equal(study.reconstructed, interpolate_cine(frames[::3], Blend(), 2, options, progress=False).frames)
+    with pytest.raises(TypeError, match="InterpolationOptions"):
+        SequenceInterpolator(Blend(), 1, {"denoise_window": 2})
