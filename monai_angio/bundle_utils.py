@@ -27,6 +27,7 @@ __all__ = [
     "PackagedBundle",
     "file_hash",
     "find_bundles",
+    "input_list",
     "load_json",
     "metadata_problems",
     "package_bundle",
@@ -291,3 +292,32 @@ def package_bundle(
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return PackagedBundle(zip_path, entries)
+
+
+#: what a bundle's cine input may be (the error of a missing input names it)
+CINE_INPUTS = "a DICOM file, a folder of DICOM instances or frames (PNG/TIFF/JPEG), a multi-page TIFF or a video"
+
+
+def input_list(value: Any, option: str, *, optional: bool = False, alternative: str = "") -> list[Any] | None:
+    """The inputs a bundle option gives, as a list, for the configs' data entries (``"$...input_list(@dataset_dir,
+    '--dataset_dir')"``): the bundles ship without data, so a run that needs some must be told where it is.
+
+    Args:
+        value: the option's value: a path, a list of paths, or ``None``/``""``/``[]`` when unset.
+        option: the option, as the user sets it (``"--dataset_dir"``), named in the error.
+        optional: an unset option gives ``None`` (another source, e.g. phantoms, provides the data) instead of an
+            error.
+        alternative: another way to provide the data, named in the error (``"phantom_count > 0"``).
+
+    Returns:
+        ``[value]`` for a path, ``list(value)`` for a list, ``None`` when unset and ``optional``.
+
+    Raises:
+        ValueError: when unset and not ``optional``, naming ``option``.
+    """
+    if value is None or (isinstance(value, (str, list, tuple)) and len(value) == 0):
+        if optional:
+            return None
+        other = f", or {alternative}" if alternative else ""
+        raise ValueError(f"no input data: set {option} to {CINE_INPUTS}{other}.")
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -16,6 +16,7 @@ from monai_angio.bundle_utils import (
     SCHEMA_URL,
     file_hash,
     find_bundles,
+    input_list,
     load_json,
     metadata_problems,
     package_bundle,
@@ -230,3 +231,16 @@ def test_package_bundle_errors(tmp_path):
     (bundle / "configs" / "metadata.json").write_text(json.dumps({k: v for k, v in VALID.items() if k != "version"}))
     with pytest.raises(ValueError, match="no 'version'"):
         package_bundle(bundle, tmp_path / "dist")
+
+
+def test_input_list_names_the_option_of_missing_data():
+    assert input_list("cine.dcm", "--dataset_dir") == ["cine.dcm"]
+    assert input_list(Path("a"), "--dataset_dir") == [Path("a")]
+    assert input_list(["a", "b"], "--dataset_dir") == ["a", "b"]
+    assert input_list(None, "--dataset_dir", optional=True) is None
+    assert input_list([], "--dataset_dir", optional=True) is None
+    for unset in (None, "", [], ()):
+        with pytest.raises(ValueError, match=r"no input data: set --dataset_dir to a DICOM file"):
+            input_list(unset, "--dataset_dir")
+    with pytest.raises(ValueError, match=r"video, or phantom_count above 0\.$"):
+        input_list(None, "--dataset_dir", alternative="phantom_count above 0")

@@ -61,19 +61,11 @@ def load_cine(path: str | os.PathLike) -> Cine:
     Raises:
         ValueError: naming the file when it holds fewer than two frames.
     """
-    from monai_angio.io import load_sequence
-    from monai_angio.transforms import scale_bit_depth
+    from monai_angio.io import read_cine
 
     source = _find_dicom(Path(path))
-    frames, meta = load_sequence(source, luminance=True)
-    if frames.ndim != 3 or frames.shape[0] < 2:
-        raise ValueError(f"{source}: a cine of at least 2 frames is needed, got shape {tuple(frames.shape)}.")
-    bits = int(meta.get("bits_stored") or 16)
-    if np.issubdtype(frames.dtype, np.floating):
-        scaled = np.clip(frames.astype(np.float32) / float(2**bits - 1), 0, 1)
-    else:
-        scaled = np.asarray(scale_bit_depth(frames, bits), dtype=np.float32)
-    return Cine(scaled, meta, source)
+    frames, meta = read_cine(source, min_frames=2)  # (T, 1, H, W) float32 in [0, 1]
+    return Cine(frames[:, 0].numpy(), meta, source)
 
 
 def make_pairs(frames: np.ndarray) -> np.ndarray:
@@ -114,8 +106,9 @@ def write_interpolated(cine: Cine, synthesized: Iterable[np.ndarray], output: st
 
     Frames are quantized back to the source's bits stored; the frame time is halved (twice the frame rate).
     """
-    from monai_angio.io import write_dicom_cine
-    from monai_angio.transforms import quantize_bit_depth
+    import torch
+
+    from monai_angio.io import dicom_reference, write_cine
 
     frames, mask = interleave(cine.frames, synthesized)
     output = Path(output)
@@ -123,17 +116,15 @@ def write_interpolated(cine: Cine, synthesized: Iterable[np.ndarray], output: st
         output.mkdir(parents=True, exist_ok=True)
         output = output / f"{cine.path.stem}_interpolated.dcm"
     frame_time = cine.meta.get("frame_time_ms")
-    reference = cine.path if cine.meta.get("format") in ("dicom", "dicom_series") and cine.path.is_file() else None
-    return write_dicom_cine(
+    return write_cine(
         output,
-        quantize_bit_depth(frames, min(cine.bits_stored, 16)),
-        reference=reference,
+        torch.from_numpy(frames).unsqueeze(1),
+        min(cine.bits_stored, 16),
         synthesized=mask,
         method=method,
         factor=1,
         frame_time_ms=None if frame_time is None else float(frame_time) / 2.0,
-        bits_stored=min(cine.bits_stored, 16),
-        modality=cine.meta.get("modality"),
+        reference=dicom_reference(cine.path, cine.meta),
     )
 
 

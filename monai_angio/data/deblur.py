@@ -25,6 +25,7 @@ from monai.utils import MAX_SEED
 from torch.utils.data import ConcatDataset
 
 from monai_angio.data.tuples import prepare_cine, split_frames
+from monai_angio.io.cine import read_cine
 from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel, kernel_channel_value
 
 __all__ = [
@@ -73,7 +74,7 @@ def load_frames(
 
     Args:
         source: a path (DICOM file or series, image folder, multi-page TIFF, video, ...; loaded with
-            :func:`monai_angio.io.load_sequence` as luminance and scaled by its bits stored), an array/tensor
+            :func:`monai_angio.io.read_cine`: luminance scaled by its bits stored), an array/tensor
             ``(T, H, W)`` (integers need ``bits``; floats must lie in [0, 1]), or a list of these.
         part: ``"all"``, ``"train"``, ``"val"`` or ``"test"``.
         holdout_fraction: fraction of each cine held out at its end for testing.
@@ -88,10 +89,13 @@ def load_frames(
         raise ValueError("load_frames: no source given.")
     frames: list[np.ndarray] = []
     for src in sources:
-        cine = prepare_cine(src, bits=bits)  # (C, T, H, W) float32 in [0, 1]
-        if cine.shape[0] != 1:
-            raise ValueError(f"load_frames: {src!r} must be grayscale, got {cine.shape[0]} channels.")
-        data = cine.as_tensor()[0].numpy()
+        if isinstance(src, (str, os.PathLike)):
+            data = read_cine(src)[0][:, 0].numpy()  # (T, H, W) float32 in [0, 1]
+        else:
+            cine = prepare_cine(src, bits=bits)  # (C, T, H, W) float32 in [0, 1]
+            if cine.shape[0] != 1:
+                raise ValueError(f"load_frames: {src!r} must be grayscale, got {cine.shape[0]} channels.")
+            data = cine.as_tensor()[0].numpy()
         start, stop = _frame_range(int(data.shape[0]), part, holdout_fraction, val_frames)
         frames.extend(np.ascontiguousarray(data[i], dtype=np.float32) for i in range(start, stop))
     return frames

@@ -8,28 +8,22 @@ from .sampling import MixedTupleDataset, RandTupleMotiond, RandTupleNoised, inte
 from .workflows import (
     CineInterpolationInferer,
     InterpolationInferer,
-    LoadCined,
-    SaveInterpolatedCined,
     evaluate_interpolation,
     interpolate_to_files,
-    load_frames,
 )
 
 __all__ = [
     "CineInterpolationInferer",
     "InterpolationInferer",
-    "LoadCined",
     "MixedTupleDataset",
     "PrepareInterpolationBatch",
     "RandTupleMotiond",
     "RandTupleNoised",
-    "SaveInterpolatedCined",
     "SetEpochHandler",
     "frames_to_batch",
     "evaluate_interpolation",
     "interpolate_to_files",
     "interpolation_output_transform",
     "interpolation_sources",
-    "load_frames",
     "optional_tensorboard_handler",
 ]

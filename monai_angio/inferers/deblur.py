@@ -1,25 +1,22 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Deblurring of whole cines with a fully convolutional network, and the bundle's cine input/output transforms."""
+"""Deblurring of whole cines with a fully convolutional network: the bundle's inferers and network loading.
+
+The frame-by-frame pass (:func:`deblur_cine`, :func:`deblur_frames`) lives in :mod:`.frame_deblur` (the temporal way,
+:mod:`.temporal_deblur`, builds on it); the bundle's cine input/output transforms are
+:class:`monai_angio.transforms.LoadCined` and :class:`monai_angio.transforms.SaveCined`."""
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Hashable, Mapping
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from monai.config import KeysCollection
 from monai.data import MetaTensor
-from monai.inferers import Inferer, SlidingWindowInferer
-from monai.transforms import MapTransform
+from monai.inferers import Inferer
 from torch import nn
-from tqdm.auto import tqdm
 
-from monai_angio.networks.self_ensemble import SelfEnsemble, check_ensemble_order
+from monai_angio.inferers.frame_deblur import _check_offset, _check_tile, deblur_cine, deblur_frames
 from monai_angio.options import DeblurOptions
 
 __all__ = [
@@ -30,148 +27,10 @@ __all__ = [
     "temporal_deblur_network",
     "CineDeblurInferer",
     "OffsetInferer",
-    "CollatableMetad",
-    "SaveCined",
-    "quantize",
 ]
 
 DEFAULT_METHOD = "RDN focal-spot deblurring (cerebral_dsa_deblurring)"
 DEFAULT_BUNDLE = "cerebral_dsa_deblurring"
-
-
-def _check_tile(tile_size: int | None, overlap: float, batch_size: int) -> None:
-    if tile_size is not None and (isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 8):
-        raise ValueError(f"tile_size must be None or an int >= 8, got {tile_size!r}.")
-    if not (isinstance(overlap, (int, float)) and 0.0 <= overlap < 1.0):
-        raise ValueError(f"overlap must be in [0, 1), got {overlap!r}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-
-
-def _check_offset(input_offset: float) -> None:
-    if isinstance(input_offset, bool) or not isinstance(input_offset, (int, float)) or not math.isfinite(input_offset):
-        raise ValueError(f"input_offset must be a finite number, got {input_offset!r}.")
-
-
-def _network_device(network: nn.Module) -> torch.device:
-    for p in network.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
-def deblur_frames(
-    frames: torch.Tensor,
-    network: nn.Module,
-    tile_size: int | None = None,
-    overlap: float = 0.25,
-    sw_batch_size: int = 1,
-    input_offset: float = 0.0,
-    self_ensemble: int = 1,
-) -> torch.Tensor:
-    """Run ``network`` on a batch of frames ``(B, C, H, W)``, in overlapping tiles when a side exceeds ``tile_size``.
-
-    The network sees ``frames - input_offset`` and ``input_offset`` is added to its output (the intensity
-    normalisation it was trained with; see :class:`OffsetInferer`). Tiles are blended with Gaussian weights by
-    :class:`monai.inferers.SlidingWindowInferer` (frames smaller than a tile along one side are reflect-padded). No
-    gradient is recorded; the network's mode is left unchanged. With ``self_ensemble > 1`` every frame (or tile) is
-    restored under that many flips/rotations and the results averaged (:class:`~monai_angio.networks.SelfEnsemble`).
-
-    Returns:
-        ``(B, C_out, H, W)`` output (not clamped) on the device of ``frames``.
-    """
-    _check_tile(tile_size, overlap, sw_batch_size)
-    _check_offset(input_offset)
-    check_ensemble_order(self_ensemble, "self_ensemble")
-    device = _network_device(network)
-    if self_ensemble != 1:
-        network = SelfEnsemble(network, self_ensemble)
-    x = frames.as_tensor() if isinstance(frames, MetaTensor) else frames
-    h, w = x.shape[-2:]
-    with torch.no_grad():
-        xd = x.to(device) - input_offset
-        if tile_size is None or (h <= tile_size and w <= tile_size):
-            out = network(xd)
-        else:
-            inferer = SlidingWindowInferer(
-                roi_size=(tile_size, tile_size),
-                sw_batch_size=sw_batch_size,
-                overlap=overlap,
-                mode="gaussian",
-                padding_mode="reflect",
-                progress=False,
-            )
-            out = inferer(xd, network)
-    out = out.as_tensor() if isinstance(out, MetaTensor) else out
-    return (out + input_offset).to(frames.device)
-
-
-def deblur_cine(
-    frames: torch.Tensor | np.ndarray,
-    network: nn.Module,
-    tile_size: int | None = None,
-    batch_size: int = 1,
-    progress: bool = True,
-    *,
-    overlap: float = 0.25,
-    clip: bool = True,
-    input_offset: float = 0.0,
-    self_ensemble: int = 1,
-) -> torch.Tensor:
-    """Deblur every frame of a cine with a fully convolutional network (any frame size).
-
-    Args:
-        frames: ``(T, C, H, W)`` float frames in [0, 1] (a numpy array is converted); ``C`` is 1, or the network's
-            ``in_channels`` (e.g. 2: a frame and the mean of its neighbours, :mod:`.temporal_deblur`).
-        network: module mapping ``(B, C, H, W)`` to ``(B, 1, H, W)``, e.g.
-            :class:`monai_angio.networks.RDNDeblur`; it runs on its parameters' device, in eval mode.
-        tile_size: process frames with a side above this size in overlapping tiles (MONAI
-            :class:`~monai.inferers.SlidingWindowInferer`, Gaussian blending); ``None`` = whole frames.
-        batch_size: frames per forward pass (tiles per pass when tiling).
-        progress: show a tqdm progress bar.
-        overlap: tile overlap fraction.
-        clip: clip the output to [0, 1].
-        input_offset: intensity subtracted before the network and added back after it (0.6 for the
-            cerebral_dsa_deblurring weights; :func:`load_deblur_network` returns the bundle's value).
-        self_ensemble: average over this many flips/rotations of each frame (1, 2, 4 or 8), at that many times the
-            cost (:class:`~monai_angio.networks.SelfEnsemble`).
-
-    Returns:
-        ``(T, 1, H, W)`` float32 deblurred frames on the device of ``frames``.
-
-    Raises:
-        TypeError: if frames are not floating point.
-        ValueError: for a wrong shape, NaN/Inf, or bad tiling arguments.
-    """
-    if isinstance(frames, np.ndarray):
-        frames = torch.from_numpy(frames)
-    if not isinstance(frames, torch.Tensor):
-        raise TypeError(f"deblur_cine: frames must be a torch.Tensor or numpy array, got {type(frames).__name__}.")
-    if not frames.is_floating_point():
-        raise TypeError(f"deblur_cine: frames must be float in [0, 1] (scale stored values first), got {frames.dtype}.")
-    if frames.ndim != 4 or frames.shape[0] < 1:
-        raise ValueError(f"deblur_cine: frames must be (T, C, H, W), got shape {tuple(frames.shape)}.")
-    channels = getattr(network, "in_channels", frames.shape[1])
-    if frames.shape[1] != channels:
-        raise ValueError(f"deblur_cine: the network takes {channels} channel(s), frames have {frames.shape[1]}.")
-    if not torch.isfinite(frames).all():
-        raise ValueError("deblur_cine: frames contain NaN or Inf values.")
-    _check_tile(tile_size, overlap, batch_size)
-    _check_offset(input_offset)
-    check_ensemble_order(self_ensemble, "self_ensemble")
-    was_training = network.training
-    network.eval()
-    try:
-        x = frames.as_tensor() if isinstance(frames, MetaTensor) else frames
-        x = x.to(torch.float32)
-        starts = range(0, x.shape[0], batch_size)
-        out = []
-        for s in tqdm(starts, desc="deblur", unit="batch", disable=not progress):
-            batch = x[s : s + batch_size]
-            out.append(deblur_frames(batch, network, tile_size, overlap, batch_size, input_offset, self_ensemble))
-        result = torch.cat(out)
-    finally:
-        network.train(was_training)
-    return result.clamp(0.0, 1.0) if clip else result
 
 
 class CineDeblurInferer(Inferer):
@@ -390,143 +249,3 @@ def load_temporal_deblur_network(
         return load_deblur_network(bundle, device, "kernel")
     except ValueError:
         return load_deblur_network(bundle, device, "single")
-
-
-class CollatableMetad(MapTransform):
-    """Keep only the scalar meta entries of MetaTensors (filename, format, bits stored, frame time, ...).
-
-    Sequence meta from :func:`monai_angio.io.load_sequence` holds ``None`` values and lists that the default
-    :class:`monai.data.DataLoader` collation rejects; this keeps what :class:`SaveCined` needs
-    (see :func:`monai_angio.transforms.utils.collatable_meta`).
-    """
-
-    def __init__(self, keys: KeysCollection, allow_missing_keys: bool = False) -> None:
-        super().__init__(keys, allow_missing_keys)
-
-    def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
-        from monai_angio.transforms.utils import collatable_meta
-
-        d = dict(data)
-        for key in self.key_iterator(d):
-            img = d[key]
-            if isinstance(img, MetaTensor):
-                d[key] = MetaTensor(img.as_tensor(), meta=collatable_meta(img.meta))
-        return d
-
-
-def quantize(frames: np.ndarray | torch.Tensor, bits: int) -> np.ndarray:
-    """Float values in [0, 1] to stored integers ``round(x * (2**bits - 1))`` (uint8 up to 8 bits, else uint16)."""
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 16:
-        raise ValueError(f"quantize: bits must be an int in [1, 16], got {bits!r}.")
-    arr = frames.detach().cpu().numpy() if isinstance(frames, torch.Tensor) else np.asarray(frames)
-    top = float(2 ** int(bits) - 1)
-    out = np.clip(np.rint(arr.astype(np.float64) * top), 0.0, top)
-    return out.astype(np.uint8 if bits <= 8 else np.uint16)
-
-
-def _source_name(meta: Mapping[str, Any]) -> str:
-    name = str(meta.get("filename") or meta.get("filename_or_obj") or "cine")
-    p = Path(name)
-    return p.name if p.suffix.lower() in ("", ".") else p.stem
-
-
-def _dicom_reference(meta: Mapping[str, Any]) -> str | None:
-    fmt, name = meta.get("format"), meta.get("filename") or meta.get("filename_or_obj")
-    if not name:
-        return None
-    if fmt == "dicom":
-        return str(name)
-    if fmt == "dicom_series":
-        from monai_angio.io.dicom import list_dicom_files
-
-        files = list_dicom_files(name)
-        return str(files[0]) if files else None
-    return None
-
-
-class SaveCined(MapTransform):
-    """Write a deblurred cine ``(1, T, H, W)`` (or a frame ``(1, H, W)``) in [0, 1] at the source's bit depth.
-
-    The output is ``<output_dir>/<source name>_<postfix>.dcm`` (a derived multi-frame DICOM from
-    :func:`monai_angio.io.write_dicom_cine`, whose DerivationDescription names ``method``; the source DICOM is the
-    reference) or the folder ``<output_dir>/<source name>_<postfix>/`` with ``0000.png, ...`` (8- or 16-bit PNG via
-    :func:`monai_angio.io.write_frames`). The source meta (``filename``, ``format``, ``bits_stored``,
-    ``frame_time_ms``) is read from ``meta_key``. The path written is stored under ``"<key>_path"``.
-
-    Args:
-        keys: keys of the outputs to write (usually ``"pred"``).
-        output_dir: output folder (created if needed).
-        meta_key: key of the input MetaTensor carrying the source meta (default: the output's own meta).
-        output_format: ``"dicom"``, ``"png"`` or ``"auto"`` (DICOM when the source is DICOM, PNG frames otherwise).
-        output_postfix: appended to the source name.
-        method: method name written to the DICOM DerivationDescription.
-        bits_stored: output bit depth; default the source's.
-        allow_missing_keys: do not raise if a key is missing.
-    """
-
-    def __init__(
-        self,
-        keys: KeysCollection,
-        output_dir: str | os.PathLike,
-        meta_key: str | None = "image",
-        output_format: str = "auto",
-        output_postfix: str = "deblurred",
-        method: str = DEFAULT_METHOD,
-        bits_stored: int | None = None,
-        allow_missing_keys: bool = False,
-    ) -> None:
-        super().__init__(keys, allow_missing_keys)
-        if output_format not in ("auto", "dicom", "png"):
-            raise ValueError(f"SaveCined: output_format must be 'auto', 'dicom' or 'png', got {output_format!r}.")
-        self.output_dir = Path(output_dir)
-        self.meta_key = meta_key
-        self.output_format = output_format
-        self.output_postfix = output_postfix
-        self.method = method
-        self.bits_stored = bits_stored
-
-    def _meta(self, d: Mapping[Hashable, Any], key: Hashable) -> dict[str, Any]:
-        src = d.get(self.meta_key) if self.meta_key is not None else d[key]
-        return dict(src.meta) if isinstance(src, MetaTensor) else {}
-
-    def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
-        from monai_angio.io import write_dicom_cine, write_frames
-
-        d = dict(data)
-        for key in self.key_iterator(d):
-            meta = self._meta(d, key)
-            value = d[key]
-            arr = value.detach().cpu().float() if isinstance(value, torch.Tensor) else torch.as_tensor(value).float()
-            if arr.ndim == 3:
-                arr = arr[:, None]
-            if arr.ndim != 4 or arr.shape[0] != 1:
-                raise ValueError(f"SaveCined: '{key}' must be (1, T, H, W) or (1, H, W), got {tuple(arr.shape)}.")
-            bits = self.bits_stored or meta.get("bits_stored") or meta.get("scaled_bits")
-            if bits is None:
-                raise ValueError(f"SaveCined: no bits_stored for '{key}' in the meta of '{self.meta_key}'; pass one.")
-            stored = quantize(arr[0], int(bits))
-            reference = _dicom_reference(meta)
-            fmt = self.output_format
-            if fmt == "auto":
-                fmt = "dicom" if meta.get("format") in ("dicom", "dicom_series") else "png"
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            stem = f"{_source_name(meta)}_{self.output_postfix}" if self.output_postfix else _source_name(meta)
-            frame_time = meta.get("frame_time_ms")
-            if isinstance(frame_time, torch.Tensor):
-                frame_time = float(frame_time)
-            if frame_time is not None and not (isinstance(frame_time, (int, float)) and math.isfinite(frame_time)):
-                frame_time = None
-            if fmt == "dicom":
-                path = write_dicom_cine(
-                    self.output_dir / f"{stem}.dcm",
-                    stored,
-                    reference=reference,
-                    method=self.method,
-                    frame_time_ms=frame_time,
-                    bits_stored=int(bits),
-                )
-            else:
-                write_frames(self.output_dir / stem, stored, int(bits))
-                path = self.output_dir / stem
-            d[f"{key}_path"] = str(path)
-        return d

@@ -43,7 +43,7 @@ from torch import nn
 
 from monai_angio.baselines.deconvolution import wiener_deconvolution
 from monai_angio.inferers.anchor_denoising import blend_anchors, estimate_noise_variance
-from monai_angio.inferers.deblur import deblur_cine
+from monai_angio.inferers.frame_deblur import deblur_cine
 from monai_angio.networks.global_motion import estimate_global_motion, is_identity, warp_global
 from monai_angio.phantoms.focal_spot import FocalSpotBlur, apply_kernel, kernel_channel_value
 

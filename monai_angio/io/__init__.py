@@ -3,11 +3,13 @@
 """Readers and writers: DICOM cines and series, image folders, TIFF, video, CREMI HDF5, NIfTI, MoSt-DSA layout.
 
 Every reader returns ``(frames, meta)``: frames ``(T, H, W)`` (or ``(T, H, W, 3)`` colour) with the stored dtype
-kept, and a meta dict with the keys listed in :func:`load_sequence`.
+kept, and a meta dict with the keys listed in :func:`load_sequence`. :func:`read_cine` and :func:`write_cine` are the
+one path for cines as float frames ``(T, 1, H, W)`` in [0, 1] (commands, bundle transforms, scripts).
 """
 
 from __future__ import annotations
 
+from monai_angio.io.cine import dicom_reference, read_cine, write_cine
 from monai_angio.io.dicom import is_dicom_file, read_dicom, read_dicom_series
 from monai_angio.io.dicom_writer import write_dicom_cine
 from monai_angio.io.hdf5 import read_hdf5
@@ -25,6 +27,9 @@ from monai_angio.io.tiff import read_tiff
 from monai_angio.io.video import read_video
 
 __all__ = [
+    "read_cine",
+    "write_cine",
+    "dicom_reference",
     "load_sequence",
     "describe",
     "detect_format",

@@ -13,7 +13,7 @@ from monai_angio.transforms.intensity import (
     quantize_bit_depth,
     scale_bit_depth,
 )
-from monai_angio.transforms.io import LoadSequenced
+from monai_angio.transforms.io import LoadCined, LoadSequenced, SaveCined
 from monai_angio.transforms.temporal import (
     RandTemporalReversed,
     RemoveDuplicateFramesd,
@@ -25,6 +25,8 @@ from monai_angio.transforms.temporal import (
 from monai_angio.transforms.utils import collatable_meta, sequence_to_metatensor
 
 __all__ = [
+    "LoadCined",
+    "SaveCined",
     "LoadSequenced",
     "ScaleBitDepthd",
     "HistogramSpecificationd",

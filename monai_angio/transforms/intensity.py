@@ -16,6 +16,7 @@ from monai.data import MetaTensor
 from monai.transforms import MapTransform
 from monai.utils import convert_to_dst_type
 
+from monai_angio.io.cine import quantize_bit_depth, scale_bit_depth
 from monai_angio.transforms.utils import describe_source
 
 __all__ = [
@@ -39,46 +40,6 @@ def _to_numpy(img: Any) -> np.ndarray:
 
 def _meta_of(img: Any) -> dict:
     return dict(img.meta) if isinstance(img, MetaTensor) else {}
-
-
-def scale_bit_depth(img: np.ndarray | torch.Tensor, bits: int, clip: bool = True) -> np.ndarray | torch.Tensor:
-    """Scale stored integer values to float32 ``[0, 1]`` by dividing by ``2**bits - 1``.
-
-    Args:
-        img: array or tensor of any shape holding stored values (e.g. uint16 with 12 bits stored).
-        bits: number of bits stored, 1 to 32.
-        clip: clip the result to ``[0, 1]`` (values above ``2**bits - 1`` or negative values are out of range).
-
-    Returns:
-        float32 array or tensor of the same type and shape (a MetaTensor keeps its meta).
-    """
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= int(bits) <= 32:
-        raise ValueError(f"bits must be an integer in [1, 32], got {bits!r}.")
-    scale = float(2 ** int(bits) - 1)
-    if isinstance(img, torch.Tensor):
-        out = img.to(torch.float32) / scale
-        return out.clamp(0.0, 1.0) if clip else out
-    out = np.asarray(img).astype(np.float32) / np.float32(scale)
-    return np.clip(out, 0.0, 1.0) if clip else out
-
-
-def quantize_bit_depth(img: np.ndarray | torch.Tensor, bits: int) -> np.ndarray:
-    """Inverse of :func:`scale_bit_depth`: float ``[0, 1]`` → stored integers ``round(x * (2**bits - 1))``.
-
-    Args:
-        img: float array or tensor of any shape; values are clipped to ``[0, 1]``.
-        bits: number of bits stored, 1 to 16.
-
-    Returns:
-        ``uint8`` array for ``bits <= 8``, else ``uint16``, same shape.
-    """
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= int(bits) <= 16:
-        raise ValueError(f"bits must be an integer in [1, 16], got {bits!r}.")
-    x = _to_numpy(img).astype(np.float64)
-    if not np.isfinite(x).all():
-        raise ValueError("quantize_bit_depth: the frames contain NaN or Inf values.")
-    dtype = np.uint8 if int(bits) <= 8 else np.uint16
-    return np.rint(np.clip(x, 0.0, 1.0) * (2 ** int(bits) - 1)).astype(dtype)
 
 
 def _box_mean(img: np.ndarray, radius: int) -> np.ndarray:

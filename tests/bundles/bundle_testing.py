@@ -115,6 +115,7 @@ BUNDLE_SETTINGS: dict[str, BundleSettings] = {
         },
         infer={"dataset_dir": "{data}", "input_path": "{data}", "output_dir": "{out}", "tile_size": 64},
         make_infer_data=write_phantom_pngs,
+        output_glob="**/*.png",  # the frames; frame_labels.csv beside them
         ts_use_trace=True,  # RDNDeblur does not script (tuple(x.shape) in a message); its trace is exact at any size
     ),
     "cerebral_dsa_interpolation": BundleSettings(

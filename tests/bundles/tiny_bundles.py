@@ -166,13 +166,13 @@ def _preprocessing(kind: str, keys: list[str]) -> dict[str, Any]:
         # two frames as a 2-page TIFF, read by monai_angio's sequence loader: (1, T, H, W) -> (T, H, W)
         transforms: list[dict[str, Any]] = [
             {"_target_": "monai_angio.transforms.LoadSequenced", "keys": keys},
-            {"_target_": "monai_angio.inferers.deblur.CollatableMetad", "keys": keys},
             {"_target_": "SqueezeDimd", "keys": keys, "dim": 0},
-            {  # frames are channels now: a 2-D image (2-D spatial shape, no_channel) for SaveImaged and MONAI Label
+            {  # frames are channels now: a 2-D image (2-D spatial shape, no_channel) for SaveImaged and MONAI Label;
+                # only the meta entries a DataLoader collates are kept
                 "_target_": "Lambdad",
                 "keys": keys,
                 "func": "$lambda x: monai.data.MetaTensor(x.as_tensor(), affine=torch.eye(4, dtype=torch.float64),"
-                " meta={**{k: v for k, v in x.meta.items() if k not in ('affine', 'original_affine')},"
+                " meta={**monai_angio.transforms.collatable_meta(x.meta),"
                 " 'spatial_shape': np.asarray(x.shape[1:]), 'original_channel_dim': 'no_channel'})",
             },
         ]
@@ -202,6 +202,7 @@ def _common(kind: str) -> dict[str, Any]:
             "$import monai",
             "$import monai_angio",
             "$import monai_angio.inferers.deblur",
+            "$import monai_angio.transforms",
         ],
         "bundle_root": ".",
         "ckpt_dir": "$os.path.join(@bundle_root, 'models')",

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from monai_angio.baselines import LinearInterpolator
-from monai_angio.engines import InterpolationInferer, evaluate_interpolation, interpolate_to_files, load_frames
+from monai_angio.engines import InterpolationInferer, evaluate_interpolation, interpolate_to_files
 from monai_angio.io import load_sequence, write_frames
 from monai_angio.metrics import psnr
 
@@ -44,21 +44,6 @@ def test_inferer_pads_and_crops():
     torch.testing.assert_close(out, LinearInterpolator()(f0, f1, t))
     with pytest.raises(ValueError, match="frame1, t"):
         InterpolationInferer()(f0, _StrideCheck(), f1)
-
-
-def test_load_frames_cine_and_pair(cine_dir, tmp_path):
-    folder, ref = cine_dir
-    frames, meta = load_frames(folder)
-    assert frames.shape == (9, 1, 20, 27) and meta["bits_stored"] == 8
-    np.testing.assert_allclose(frames[:, 0].numpy(), ref, atol=1e-6)
-    pair, meta = load_frames([folder / "0000.png", folder / "0003.png"])
-    assert pair.shape == (2, 1, 20, 27)
-    np.testing.assert_allclose(pair[1, 0].numpy(), ref[3], atol=1e-6)
-    write_frames(tmp_path / "other", np.zeros((1, 8, 8), np.uint8), 8)
-    with pytest.raises(ValueError, match="differ"):
-        load_frames([folder / "0000.png", tmp_path / "other" / "0000.png"])
-    with pytest.raises(ValueError, match="at least two"):
-        load_frames([folder / "0000.png"])
 
 
 def test_interpolate_to_png_and_dicom(cine_dir, tmp_path):
@@ -117,25 +102,31 @@ def test_evaluation_on_the_held_out_span_only(cine_dir, tmp_path):
 def test_evaluator_pieces_load_infer_save(cine_dir, tmp_path):
     from monai.data import DataLoader, Dataset, decollate_batch
 
-    from monai_angio.engines import CineInterpolationInferer, LoadCined, SaveInterpolatedCined
+    from monai_angio.engines import CineInterpolationInferer
+    from monai_angio.transforms import LoadCined, SaveCined
 
     folder, ref = cine_dir
-    ds = Dataset([{"image": str(folder)}, {"image": [str(folder / "0000.png"), str(folder / "0001.png")]}], LoadCined())
+    ds = Dataset(
+        [{"image": str(folder)}, {"image": [str(folder / "0000.png"), str(folder / "0001.png")]}],
+        LoadCined(min_frames=2),
+    )
     assert ds[0]["image"].shape == (1, 9, 20, 27) and ds[0]["image"].meta["bits_stored"] == 8
-    saver = SaveInterpolatedCined(output_dir=tmp_path / "out", factor=2, output_format="auto", subfolder=True)
+    kw = {"factor": 2, "output_postfix": "interpolated", "folder_postfix": False}  # as the bundle's inference.json
+    saver = SaveCined(output_dir=tmp_path / "out", output_format="auto", subfolder=True, **kw)
     written = []
     for batch in DataLoader(ds, batch_size=1):
         pred = CineInterpolationInferer(factor=2)(batch["image"], _StrideCheck())
         assert pred.shape[:3] == (1, 1, (batch["image"].shape[2] - 1) * 3 + 1)
         item = decollate_batch({"image": batch["image"], "pred": pred})[0]
         written.append(saver(item)["pred_path"])
+    assert written == [str(tmp_path / "out" / "cine"), str(tmp_path / "out" / "0000")]  # named after the sources
     frames, _ = load_sequence(written[0])
     assert frames.shape == (25, 20, 27)
     np.testing.assert_array_equal(frames[::3], (ref * 255).round().astype(np.uint8))
     assert load_sequence(written[1])[0].shape == (4, 20, 27)
-    dicom = SaveInterpolatedCined(output_dir=tmp_path / "d", factor=2, output_format="dicom")(item)["pred_path"]
+    dicom = SaveCined(output_dir=tmp_path / "d", output_format="dicom", **kw)(item)["pred_path"]
     assert dicom.endswith("0000_interpolated.dcm") and load_sequence(dicom)[0].shape == (4, 20, 27)
     with pytest.raises(ValueError, match="one cine"):
         CineInterpolationInferer()(torch.rand(2, 1, 3, 8, 8), _StrideCheck())
-    with pytest.raises(ValueError, match=r"\(C, T, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(1, T, H, W\)"):
         saver({"image": item["image"], "pred": torch.rand(4, 8, 8)})

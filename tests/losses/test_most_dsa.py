@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from monai_angio.losses import MoStDSALoss
-from monai_angio.losses import LaplacianPyramidLoss
+from monai_angio.losses import LaplacianPyramidLoss, MoStDSALoss
 
 
 def test_laplacian_only_builds_no_vgg():

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -95,3 +97,149 @@ def test_loaded_dicom_batches_and_saves_with_monai(tmp_path):
 
     saved = np.asarray(nib.load(str(tmp_path / "out" / "cine_trans.nii.gz")).get_fdata())
     np.testing.assert_allclose(np.squeeze(saved), frames / 4095.0, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ LoadCined / SaveCined
+def _cine12(frames: int = 4, h: int = 16, w: int = 12) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 4096, size=(frames, h, w)).astype(np.uint16)
+
+
+def test_load_cined_gives_float_frames_and_collatable_meta(tmp_path):
+    from monai.data import DataLoader, Dataset
+
+    from monai_angio.io import write_dicom_cine, write_frames
+    from monai_angio.transforms import LoadCined
+
+    stored = _cine12()
+    dcm = write_dicom_cine(tmp_path / "cine.dcm", stored, bits_stored=12, frame_time_ms=66.7)
+    img = LoadCined()({"image": str(dcm)})["image"]
+    assert isinstance(img, MetaTensor) and img.shape == (1, 4, 16, 12) and img.dtype == torch.float32
+    np.testing.assert_array_equal(img[0].numpy(), stored.astype(np.float32) / np.float32(4095))
+    meta = img.meta
+    assert meta["bits_stored"] == meta["scaled_bits"] == 12 and meta["format"] == "dicom"
+    assert meta["source"] == str(dcm) and meta["filename_or_obj"] == meta["filename"]
+    assert meta["frame_time_ms"] == pytest.approx(66.7)
+    assert None not in meta.values() and not any(isinstance(v, list) for v in meta.values())
+    paths = write_frames(tmp_path / "png", (stored >> 4).astype(np.uint8), 8)
+    pair = LoadCined("x", min_frames=2)({"x": [str(paths[0]), paths[1]]})["x"]
+    assert pair.shape == (1, 2, 16, 12) and json.loads(pair.meta["source"]) == [str(paths[0]), str(paths[1])]
+    ds = Dataset([{"image": str(dcm)}, {"image": str(dcm)}], LoadCined())
+    batch = next(iter(DataLoader(ds, batch_size=2)))
+    assert batch["image"].shape == (2, 1, 4, 16, 12)
+
+
+def test_load_cined_errors(tmp_path):
+    from monai_angio.io import write_frames
+    from monai_angio.transforms import LoadCined
+
+    for missing in (None, "", []):
+        with pytest.raises(ValueError, match=r"no input for 'image': set --input_path to a DICOM file"):
+            LoadCined()({"image": missing})
+    with pytest.raises(ValueError, match="set --cine to"):
+        LoadCined(input_option="--cine")({"image": None})
+    with pytest.raises(TypeError, match="path or a list of paths"):
+        LoadCined()({"image": np.zeros((2, 2))})
+    paths = write_frames(tmp_path / "one", np.zeros((1, 4, 4), np.uint8), 8)
+    with pytest.raises(ValueError, match=r"one: at least 2 frames are needed"):
+        LoadCined(min_frames=2)({"image": str(tmp_path / "one")})
+    with pytest.raises(ValueError, match="min_frames"):
+        LoadCined(min_frames=0)
+    assert LoadCined(min_frames=1)({"image": paths})["image"].shape == (1, 1, 4, 4)
+
+
+def _pipeline_item(tmp_path, source, factor=0):
+    """The item SaveCined sees in a bundle: loaded, collated, a prediction of 1 + (T - 1)(K + 1) frames, decollated."""
+    from monai.data import DataLoader, Dataset, decollate_batch
+
+    from monai_angio.transforms import LoadCined
+
+    batch = next(iter(DataLoader(Dataset([{"image": source}], LoadCined()), batch_size=1)))
+    image = batch["image"]
+    t = image.shape[2]
+    idx = torch.arange((t - 1) * (factor + 1) + 1) // (factor + 1)  # acquired frames repeated in the gaps
+    pred = image[:, :, idx].as_tensor().clone()
+    return decollate_batch({"image": image, "pred": pred})[0]
+
+
+def test_save_cined_interpolation_layout(tmp_path):
+    import csv
+
+    import pydicom
+
+    from monai_angio.io import load_sequence, write_dicom_cine, write_frames
+    from monai_angio.transforms import SaveCined
+
+    stored = _cine12()
+    write_frames(tmp_path / "cine", (stored >> 4).astype(np.uint8), 8)
+    item = _pipeline_item(tmp_path, str(tmp_path / "cine"), factor=2)
+    kw = {"output_postfix": "interpolated", "method": "MoSt-DSA", "factor": 2, "folder_postfix": False}
+    out = SaveCined(output_dir=tmp_path / "flat", subfolder=False, **kw)(item)
+    assert out["pred_path"] == str(tmp_path / "flat")
+    frames, meta = load_sequence(tmp_path / "flat")
+    assert frames.shape == (10, 16, 12) and meta["bits_stored"] == 8
+    np.testing.assert_array_equal(frames[::3], (stored >> 4).astype(np.uint8))
+    with (tmp_path / "flat" / "frame_labels.csv").open() as f:
+        assert [r["kind"] for r in csv.DictReader(f)][:4] == ["acquired", "synthesized", "synthesized", "acquired"]
+    out = SaveCined(output_dir=tmp_path / "sub", subfolder=True, **kw)(item)
+    assert out["pred_path"] == str(tmp_path / "sub" / "cine")  # the folder is named after the source alone
+    out = SaveCined(output_dir=tmp_path / "d", output_format="dicom", **kw)(item)
+    assert out["pred_path"] == str(tmp_path / "d" / "cine_interpolated.dcm")
+    ds = pydicom.dcmread(out["pred_path"])
+    assert list(ds.FrameLabelVector)[:4] == ["ACQUIRED", "SYNTHESIZED", "SYNTHESIZED", "ACQUIRED"]
+    assert "MoSt-DSA x2 frame interpolation" in ds.DerivationDescription
+    # a DICOM source: auto writes DICOM, refers to the source, frame time divided by K + 1
+    src = write_dicom_cine(tmp_path / "src.dcm", stored, bits_stored=12, frame_time_ms=90.0)
+    out = SaveCined(output_dir=tmp_path / "auto", **kw)(_pipeline_item(tmp_path, str(src), factor=2))
+    ds, ref = pydicom.dcmread(out["pred_path"]), pydicom.dcmread(src)
+    assert out["pred_path"].endswith("src_interpolated.dcm") and int(ds.BitsStored) == 12
+    assert ds.StudyInstanceUID == ref.StudyInstanceUID and float(ds.FrameTime) == pytest.approx(30.0)
+    np.testing.assert_array_equal(ds.pixel_array[::3], stored)
+
+
+def test_save_cined_deblurring_layout(tmp_path):
+    import pydicom
+
+    from monai_angio.io import load_sequence, write_dicom_cine, write_frames
+    from monai_angio.io.cine import quantize_bit_depth
+    from monai_angio.transforms import SaveCined
+
+    stored = _cine12(frames=3)
+    src = write_dicom_cine(tmp_path / "src.dcm", stored, bits_stored=12, frame_time_ms=50.0)
+    saver = SaveCined(output_dir=tmp_path / "out", output_postfix="deblurred", method="test method")
+    out = saver(_pipeline_item(tmp_path, str(src)))
+    path = tmp_path / "out" / "src_deblurred.dcm"
+    assert out["pred_path"] == str(path)
+    ds = pydicom.dcmread(path)
+    assert "test method" in ds.DerivationDescription and "all 3 frames derived" in ds.DerivationDescription
+    assert "FrameLabelVector" not in ds and int(ds.BitsStored) == 12
+    frames, m = load_sequence(path)
+    np.testing.assert_array_equal(frames, stored)
+    assert m["frame_time_ms"] == pytest.approx(50.0)
+    write_frames(tmp_path / "frames_in", (stored >> 4).astype(np.uint8), 8)
+    item = _pipeline_item(tmp_path, str(tmp_path / "frames_in"))
+    item["pred"] = torch.rand(1, 3, 16, 12)
+    out = saver(item)
+    folder = tmp_path / "out" / "frames_in_deblurred"
+    assert out["pred_path"] == str(folder) and len(list(folder.glob("*.png"))) == 3
+    np.testing.assert_array_equal(load_sequence(folder)[0], quantize_bit_depth(item["pred"][0], 8))
+    # a single frame (1, H, W), and a mask carried by the item
+    item["pred"], item["pred_synthesized"] = torch.rand(1, 16, 12), torch.tensor([True])
+    out = SaveCined(output_dir=tmp_path / "one")(item)
+    assert (tmp_path / "one" / "frames_in" / "0000.png").is_file()
+    assert "synthesized" in (tmp_path / "one" / "frames_in" / "frame_labels.csv").read_text()
+
+
+def test_save_cined_errors(tmp_path):
+    from monai_angio.transforms import SaveCined
+
+    pred = torch.rand(1, 2, 8, 8)
+    with pytest.raises(ValueError, match="bits_stored"):
+        SaveCined(output_dir=tmp_path)({"pred": pred, "image": MetaTensor(pred, meta={})})
+    with pytest.raises(ValueError, match=r"\(1, T, H, W\)"):
+        SaveCined(output_dir=tmp_path)({"pred": torch.rand(2, 2, 8, 8), "image": MetaTensor(pred, meta={})})
+    with pytest.raises(ValueError, match="output_format"):
+        SaveCined(output_dir=tmp_path, output_format="jpeg")
+    with pytest.raises(ValueError, match="factor"):
+        SaveCined(output_dir=tmp_path, factor=-1)
+    written = SaveCined(output_dir=tmp_path, bits_stored=8)({"pred": pred, "image": MetaTensor(pred, meta={})})
+    assert written["pred_path"] == str(tmp_path / "cine")  # no source meta: named "cine"
