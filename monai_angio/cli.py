@@ -63,7 +63,7 @@ class AngioCLI:
         from monai_angio.inferers import interpolate_cine
         from monai_angio.io import dicom_reference, read_cine, write_cine
 
-        opts = _interpolation_options(method, options)
+        opts = _interpolation_options(method, options, AngioCLI.interpolate)
         interpolator = _interpolator(method, device)
         frames, meta = read_cine(input, min_frames=2)
         result = interpolate_cine(frames, interpolator, factor, opts, batch_size=batch_size, tile_size=tile_size)
@@ -176,7 +176,7 @@ class AngioCLI:
         """
         from monai_angio.io import dicom_reference, read_cine
 
-        opts = _interpolation_options(method, options)
+        opts = _interpolation_options(method, options, AngioCLI.dose_reduction)
         interpolator = _interpolator(method, device)
         frames, meta = read_cine(input, min_frames=2)
         summary = _dose_reduction(
@@ -263,7 +263,7 @@ def _document_options() -> None:
 _document_options()
 
 
-def _interpolation_options(method: str, flags: dict[str, Any]) -> Any:
+def _interpolation_options(method: str, flags: dict[str, Any], command: Any) -> Any:
     """The :class:`~monai_angio.options.InterpolationOptions` of a run: the method's recommended setting (a bundle's
     ``inference.json`` options; all off for a baseline) with the given command-line flags replacing its values."""
     from monai_angio.bundles import find_bundle
@@ -273,13 +273,18 @@ def _interpolation_options(method: str, flags: dict[str, Any]) -> Any:
     if is_network_method(method) and find_bundle(method) is None:
         raise ValueError(f"unknown interpolation method {method!r}; available: {', '.join(available_methods())}.")
     base = InterpolationOptions.from_bundle(method) if is_network_method(method) else InterpolationOptions()
-    return _options(InterpolationOptions, flags, base, AngioCLI.interpolate)
+    return _options(InterpolationOptions, flags, base, command)
 
 
 def _options(cls: Any, flags: dict[str, Any], base: Any, command: Any) -> Any:
-    """``cls.from_flags(flags, base)``; an unknown flag also lists the command's own flags."""
+    """``cls.from_flags(flags, base)``; an unknown flag also lists the command's own flags.
+
+    Every flag given on the command line counts, also one whose value Fire reads as ``None`` (``--ensemble None``):
+    that one switches the option off.
+    """
     import inspect
 
+    flags = {name: "none" if value is None else value for name, value in flags.items()}
     try:
         return cls.from_flags(flags, base=base)
     except ValueError as err:

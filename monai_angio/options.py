@@ -34,7 +34,10 @@ def is_off(value: Any) -> bool:
     return value is None or value is False or (isinstance(value, str) and value.strip().lower() in _OFF)
 
 
-def _int(value: Any, name: str, minimum: int) -> int:
+def _int(value: Any, name: str, minimum: int, off: int | None = None) -> int:
+    """``value`` checked as an integer >= ``minimum``; an off-spelling (:func:`is_off`) gives ``off`` when allowed."""
+    if off is not None and is_off(value):
+        return off
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return value
@@ -43,7 +46,7 @@ def _int(value: Any, name: str, minimum: int) -> int:
 def _motion(value: Any, name: str = "global_motion") -> str | None:
     if is_off(value):
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.strip().lower() not in MOTION_MODELS:
         raise ValueError(f"{name} must be none or one of {MOTION_MODELS}, got {value!r}.")
     return look_up_option(value.strip().lower(), MOTION_MODELS)
 
@@ -146,14 +149,14 @@ class InterpolationOptions(TaskOptions):
             raise ValueError(f"ensemble must be none or a method name, got {self.ensemble!r}.")
         object.__setattr__(self, "ensemble", ensemble)
         object.__setattr__(self, "global_motion", _motion(self.global_motion))
-        window = 0 if self.denoise_window is False else self.denoise_window
+        window = 0 if is_off(self.denoise_window) else self.denoise_window
         if isinstance(window, bool) or not isinstance(window, int) or not (window == 0 or window >= 2):
             raise ValueError(
                 f"denoise_window must be 0 (off) or an integer >= 2 (acquired frames on each side of a gap), "
                 f"got {self.denoise_window!r}."
             )
         object.__setattr__(self, "denoise_window", window)
-        _int(self.adapt_steps, "adapt_steps", 0)
+        object.__setattr__(self, "adapt_steps", _int(self.adapt_steps, "adapt_steps", 0, off=0))
 
     def parts(self) -> list[str]:
         return (
@@ -188,7 +191,7 @@ class DeblurOptions(TaskOptions):
     tile_size: int | None = _field(512, "frames larger than this are restored in overlapping tiles; none: whole frames")
 
     def __post_init__(self) -> None:
-        _int(self.temporal_radius, "temporal_radius", 0)
+        object.__setattr__(self, "temporal_radius", _int(self.temporal_radius, "temporal_radius", 0, off=0))
         object.__setattr__(self, "global_motion", _motion(self.global_motion))
         if isinstance(self.balance, bool) or not isinstance(self.balance, (int, float)) or not self.balance >= 0:
             raise ValueError(f"balance must be a number >= 0, got {self.balance!r}.")

@@ -23,7 +23,7 @@
 # then (2) and (3), each PRETRAINED=<previous models/model.pt> EPOCHS=4 LR=0.0003 THREADS=2 with the uniform rotations
 # now in train.json (prob 0.75: upright, 90, 180 and 270 degrees equally likely; 10 min each, validation 39.96 and
 # 39.97 dB). Run (1) alone had learned the cine's orientation: a 90-degree-rotated input restored 1.0-1.4 dB worse
-# than the upright one on a held-out frame; after (3) the gap is 0.1 dB (scripts/bench_self_ensemble.py).
+# than the upright one on a held-out frame; after (3) the gap is 0.1 dB (scripts/bench_self_ensemble.py, a probe removed in issue 22).
 # Earlier, a 12-epoch continuation of (1) at lr 1e-3/1e-4 with the old rotations moved the validation PSNR by less
 # than 0.01 dB in 3 epochs: the small network is near its capacity on this budget. Two more 4-epoch continuations of
 # the shipped weights (bundle 0.1.2) did not help either: 96x96 patches (--patch_size 96 --patch_stride 48

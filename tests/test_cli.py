@@ -11,8 +11,10 @@ import pytest
 import torch
 from PIL import Image
 
-from monai_angio.baselines import BASELINES
-from monai_angio.cli import DEMO_ENSEMBLE, main, save_cine
+from monai_angio.cli import _interpolation_options, main
+from monai_angio.inferers.methods import available_methods, is_network_method
+from monai_angio.io import write_cine
+from monai_angio.options import InterpolationOptions
 from monai_angio.phantoms import AngiographyPhantom
 
 
@@ -21,7 +23,7 @@ def phantom_dcm(tmp_path_factory):
     data, meta = AngiographyPhantom(size=64, num_frames=9, mode="coronary", seed=3).generate()
     path = tmp_path_factory.mktemp("cine") / "phantom.dcm"
     frames = torch.from_numpy(data.astype(np.float32) / 4095).unsqueeze(1)
-    save_cine(path, frames, 12, method="phantom", frame_time_ms=meta["frame_time_ms"])
+    write_cine(path, frames, 12, method="phantom", frame_time_ms=meta["frame_time_ms"])
     return path, data
 
 
@@ -92,27 +94,28 @@ def test_dose_reduction_report(phantom_dcm, tmp_path):
 
 def test_demo(tmp_path, capsys):
     main(["demo", "--output-dir", str(tmp_path / "demo"), "--num-frames", "9", "--size", "64", "--factor", "1"])
-    summaries = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert [s["method"] for s in summaries][: len(BASELINES)] == list(BASELINES)
+    demo = tmp_path / "demo"
+    summaries = json.loads((demo / "summary.json").read_text())
+    networks = [m for m in available_methods() if is_network_method(m)]
+    assert "cerebral_dsa_interpolation" in networks
+    recommended = [InterpolationOptions.from_bundle(m).label(m) for m in networks]
+    # every method with its options off, then each network with its bundle's recommended options
+    assert [s["method"] for s in summaries] == available_methods() + recommended
+    shipped = (
+        "cerebral_dsa_interpolation (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity)"
+    )
+    assert shipped in recommended
     assert all(s["synthesized"] == 4 for s in summaries)
-    assert (tmp_path / "demo" / "phantom_xa.dcm").is_file()
-    assert (tmp_path / "demo" / "report_dis_flow" / "frames.png").is_file()
+    assert (demo / "phantom_xa.dcm").is_file()
+    assert (demo / "report_dis_flow" / "frames.png").is_file()
     assert "dis_flow" in capsys.readouterr().out
-    tag = f"(ensemble with {DEMO_ENSEMBLE})"
-    ensembles = [s for s in summaries if s["method"].endswith(f" {tag}")]
-    assert f"cerebral_dsa_interpolation {tag}" in [s["method"] for s in ensembles]
-    assert [s["method"] for s in ensembles] == [
-        f"{s['method']} {tag}" for s in summaries[len(BASELINES) :] if "ensemble" not in s["method"]
-    ]
-    for s in ensembles:
-        name = s["method"].split(" ")[0]
-        assert (tmp_path / "demo" / f"report_{name}+{DEMO_ENSEMBLE}" / "frames.csv").is_file()
-    windowed = [s["method"] for s in summaries if "temporal window 12" in s["method"]]
-    assert windowed == [
-        f"{s['method'].split(' ')[0]} (temporal window 12, ensemble with {DEMO_ENSEMBLE})" for s in ensembles
-    ]
-    for name in windowed:
-        assert (tmp_path / "demo" / f"report_{name.split(' ')[0]}+{DEMO_ENSEMBLE}+window12" / "frames.csv").is_file()
+    for method in available_methods():
+        assert (demo / f"report_{method}" / "frames.csv").is_file()
+        ds = pydicom.dcmread(demo / f"report_{method}" / "reconstructed.dcm")
+        assert f"monai-angio {method} x1 frame" in ds.DerivationDescription  # options off: the name alone
+    for method, label in zip(networks, recommended, strict=True):
+        ds = pydicom.dcmread(demo / f"report_{method}+recommended" / "reconstructed.dcm")
+        assert f"monai-angio {label} x1 frame" in ds.DerivationDescription
 
 
 @pytest.mark.parametrize(
@@ -120,6 +123,11 @@ def test_demo(tmp_path, capsys):
     [
         (["--factor", "0"], "factor"),
         (["--method", "nope"], "unknown interpolation method"),
+        (["--factr", "2"], "unknown option --factr"),
+        (["--denoise-window", "1"], "denoise_window must be 0 (off) or an integer >= 2"),
+        (["--global-motion", "rigid"], "global_motion must be none or one of"),
+        (["--method", "linear", "--adapt-steps", "-1"], "adapt_steps must be an integer >= 0"),
+        (["--ensemble", "nope"], "unknown interpolation method 'nope'"),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, capsys, args, match):
@@ -162,21 +170,21 @@ def test_deblur_dicom_and_folder(phantom_dcm, tmp_path):
     assert np.asarray(Image.open(folder / "0000.png")).dtype == np.uint16
 
 
-def test_self_ensemble_options_are_named_in_the_output(phantom_dcm, tmp_path):
-    src, data = phantom_dcm
-    sharp = tmp_path / "sharp.dcm"
-    main(["deblur", str(src), str(sharp), "--self-ensemble", "2"])
-    ds = pydicom.dcmread(sharp)
-    assert "self-ensemble x2" in ds.DerivationDescription and int(ds.NumberOfFrames) == data.shape[0]
-    interp = tmp_path / "interp.dcm"
-    main(["interpolate", str(src), str(interp), "--method", "linear", "--self-ensemble", "4", "--time-reversal"])
-    ds = pydicom.dcmread(interp)
-    assert "linear (self-ensemble x4, time reversal)" in ds.DerivationDescription
-    np.testing.assert_array_equal(ds.pixel_array[::2], data)
-    report = tmp_path / "report"
-    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--time-reversal"])
-    summary = json.loads((report / "summary.json").read_text())
-    assert "time reversal" in json.dumps(summary)
+def test_deblur_temporal_radius_on_a_small_cine_and_removed_flags_refused(phantom_dcm, tmp_path, capsys):
+    src, data = phantom_dcm  # 9 frames of 64 x 64, no focal-spot geometry in the header: the blind temporal network
+    out = tmp_path / "sharp.dcm"
+    main(["deblur", str(src), str(out), "--temporal-radius", "1", "--tile-size", "none"])
+    ds = pydicom.dcmread(out)
+    assert int(ds.NumberOfFrames) == data.shape[0] and ds.BitsStored == 12
+    assert "(temporal +-1 frames, global motion similarity); blind temporal network" in ds.DerivationDescription
+    restored = ds.pixel_array.astype(float)
+    assert restored.shape == data.shape and 0 < np.abs(restored - data).mean() < 200
+    for flag in ("--self-ensemble", "--time-reversal"):
+        with pytest.raises(SystemExit) as exc:
+            main(["deblur", str(src), str(tmp_path / "refused.dcm"), flag, "4"])
+        assert exc.value.code == 2
+        assert f"unknown option {flag}; valid options: --temporal-radius" in capsys.readouterr().err
+    assert not (tmp_path / "refused.dcm").exists()
 
 
 def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_dcm, tmp_path, capsys):
@@ -193,52 +201,101 @@ def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_d
 
 
 def test_a_bundle_method_takes_its_recommended_test_time_options(phantom_dcm, tmp_path):
-    from monai_angio.cli import TEST_TIME_OFF, _test_time
-    from monai_angio.inferers.methods import bundle_test_time_options
-
     bundle = "cerebral_dsa_interpolation"
-    recommended = bundle_test_time_options(bundle)
-    assert _test_time(bundle) == {key: recommended[key] for key in TEST_TIME_OFF}
-    assert _test_time(bundle)["ensemble"] == "dis_flow_quadratic" and _test_time(bundle)["denoise_window"] == 12
-    assert _test_time("linear") == TEST_TIME_OFF  # a baseline: everything off
-    off = _test_time(bundle, fallback="none", ensemble="OFF", global_motion="none", denoise_window=0)
-    assert (off["fallback"], off["ensemble"], off["global_motion"], off["denoise_window"]) == (None, None, None, 0)
-    assert (
-        _test_time(bundle, self_ensemble=4)["self_ensemble"] == 4
-        and _test_time(bundle, ensemble="dis_flow")["ensemble"] == "dis_flow"
-    )
-    anchors = _test_time(bundle, denoise_anchors=True)  # the alternative to the window turns the window off
-    assert anchors["denoise_anchors"] and anchors["denoise_window"] == 0
+    recommended = InterpolationOptions.from_bundle(bundle)
+    assert _interpolation_options(bundle, {}) == recommended
+    assert (recommended.ensemble, recommended.denoise_window) == ("dis_flow_quadratic", 12)
+    assert _interpolation_options("linear", {}) == InterpolationOptions()  # a baseline: everything off
+    off = _interpolation_options(bundle, {"ensemble": "OFF", "global-motion": "none", "denoise_window": 0})
+    assert off == InterpolationOptions()
+    other = _interpolation_options(bundle, {"ensemble": "dis_flow", "adapt_steps": None})  # None: not given
+    assert other == InterpolationOptions(ensemble="dis_flow", global_motion="similarity", denoise_window=12)
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
     main(["interpolate", str(src), str(out), "--method", bundle, "--factor", "2"])
     ds = pydicom.dcmread(out)
-    assert f"{bundle} (temporal window 12, fallback " in ds.DerivationDescription
-    assert "ensemble with dis_flow_quadratic" in ds.DerivationDescription
+    assert (
+        f"monai-angio {bundle} (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity) x2 "
+        "frame interpolation;" in ds.DerivationDescription
+    )
     np.testing.assert_array_equal(ds.pixel_array[::3], data)
     plain = tmp_path / "plain.dcm"
     main(["interpolate", str(src), str(plain), "--method", bundle, "--factor", "2", "--ensemble", "none",
-          "--denoise-window", "0", "--fallback", "none", "--global-motion", "none"])  # fmt: skip
+          "--denoise-window", "0", "--global-motion", "none"])  # fmt: skip
     assert f"monai-angio {bundle} x2 frame interpolation;" in pydicom.dcmread(plain).DerivationDescription
     assert not np.array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
 
 
-def test_denoise_anchors_named_in_the_output_and_acquired_frames_kept(phantom_dcm, tmp_path):
+def test_flags_override_only_the_options_they_name(phantom_dcm, tmp_path):
+    """--ensemble none and --denoise-window 0 turn those off; the bundle's global motion stays on."""
+    bundle = "cerebral_dsa_interpolation"
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
-    main(["interpolate", str(src), str(out), "--method", "linear", "--denoise-anchors"])
-    ds = pydicom.dcmread(out)
-    assert "linear (denoised anchors)" in ds.DerivationDescription
-    np.testing.assert_array_equal(ds.pixel_array[::2], data)
-    plain = tmp_path / "plain.dcm"
-    main(["interpolate", str(src), str(plain), "--method", "linear"])
-    assert not np.array_equal(pydicom.dcmread(plain).pixel_array[1::2], ds.pixel_array[1::2])
+    main(["interpolate", str(src), str(out), "--method", bundle, "--ensemble", "none", "--denoise-window", "0"])
+    description = pydicom.dcmread(out).DerivationDescription
+    assert f"monai-angio {bundle} (global motion similarity) x1 frame interpolation;" in description
+    assert "ensemble" not in description and "temporal window" not in description
+    np.testing.assert_array_equal(pydicom.dcmread(out).pixel_array[::2], data)
     report = tmp_path / "report"
-    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-anchors"])
-    assert "linear (denoised anchors)" in json.dumps(json.loads((report / "summary.json").read_text()))
+    main(["dose-reduction", str(src), "--method", bundle, "--report", str(report), "--ensemble", "none"])
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["method"] == f"{bundle} (temporal window 12, global motion similarity)"
 
 
-def test_denoise_window_named_in_the_output_and_exclusive_with_denoised_anchors(phantom_dcm, tmp_path, capsys):
+def test_a_baseline_runs_with_every_option_off(phantom_dcm, tmp_path):
+    src, data = phantom_dcm
+    out = tmp_path / "interp.dcm"
+    main(["interpolate", str(src), str(out), "--method", "dis_flow"])
+    ds = pydicom.dcmread(out)
+    assert ds.DerivationDescription.startswith("monai-angio dis_flow x1 frame interpolation;")
+    report = tmp_path / "report"
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report)])
+    assert json.loads((report / "summary.json").read_text())["method"] == "linear"
+
+
+@pytest.mark.parametrize(
+    "command, flag, valid, own",
+    [
+        (
+            ["interpolate", "OUT/out.dcm"],
+            "--factr",
+            "--ensemble, --global-motion, --denoise-window, --adapt-steps",
+            "--factor, --method, --batch-size, --tile-size, --device",
+        ),
+        (
+            ["dose-reduction", "--report", "OUT"],
+            "--time-reversal",
+            "--ensemble, --global-motion, --denoise-window, --adapt-steps",
+            "--factor, --method",
+        ),
+        (
+            ["deblur", "OUT/out.dcm"],
+            "--self-ensemble",
+            "--temporal-radius, --global-motion, --balance, --tile-size",
+            "--bundle, --batch-size, --device, --focal-spot, --sod, --sid, --pixel-spacing",
+        ),
+        (
+            ["deblur", "OUT/out.dcm"],
+            "--temporal",  # renamed --temporal-radius
+            "--temporal-radius, --global-motion, --balance, --tile-size",
+            "--bundle",
+        ),
+    ],
+)
+def test_an_unknown_flag_exits_2_before_any_work(phantom_dcm, tmp_path, capsys, command, flag, valid, own):
+    name, *rest = command
+    rest = [r.replace("OUT", str(tmp_path / "out")) for r in rest]
+    for src in (phantom_dcm[0], tmp_path / "missing.dcm"):  # refused before the input is read
+        with pytest.raises(SystemExit) as exc:
+            main([name, str(src), *rest, flag, "4"])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"unknown option {flag}; valid options: {valid}." in err
+        assert f"Command flags: {own}" in err
+        assert not (tmp_path / "out").exists()
+
+
+def test_denoise_window_named_in_the_output(phantom_dcm, tmp_path):
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
     main(["interpolate", str(src), str(out), "--method", "linear", "--factor", "2", "--denoise-window", "4"])
@@ -251,28 +308,9 @@ def test_denoise_window_named_in_the_output_and_exclusive_with_denoised_anchors(
     report = tmp_path / "report"
     main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--denoise-window", "4"])
     assert "linear (temporal window 4)" in json.loads((report / "summary.json").read_text())["method"]
-    with pytest.raises(SystemExit) as exc:
-        main(["interpolate", str(src), str(out), "--method", "linear", "--denoise-window", "4", "--denoise-anchors"])
-    assert exc.value.code == 2
-    assert "alternatives" in capsys.readouterr().err
 
 
-def test_fallback_chosen_on_the_acquired_frames_and_named(phantom_dcm, tmp_path, capsys):
-    src, data = phantom_dcm
-    out = tmp_path / "interp.dcm"
-    main(["interpolate", str(src), str(out), "--method", "repeat", "--fallback", "linear"])
-    assert "linear predicts the acquired frames better" in capsys.readouterr().out
-    ds = pydicom.dcmread(out)
-    assert "repeat (fallback linear; used linear)" in ds.DerivationDescription
-    plain = tmp_path / "linear.dcm"
-    main(["interpolate", str(src), str(plain), "--method", "linear"])
-    np.testing.assert_array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
-    report = tmp_path / "report"
-    main(["dose-reduction", str(src), "--method", "repeat", "--report", str(report), "--fallback", "linear"])
-    assert "repeat (fallback linear; used linear)" in json.dumps(json.loads((report / "summary.json").read_text()))
-
-
-def test_ensemble_with_a_second_method_is_averaged_and_named(phantom_dcm, tmp_path, capsys):
+def test_ensemble_with_a_second_method_is_averaged_and_named(phantom_dcm, tmp_path):
     src, _ = phantom_dcm
     outs = {}
     for name, extra in (("repeat", []), ("linear", []), ("both", ["--ensemble", "linear"])):
@@ -283,10 +321,6 @@ def test_ensemble_with_a_second_method_is_averaged_and_named(phantom_dcm, tmp_pa
     assert "repeat (ensemble with linear)" in ds.DerivationDescription
     rep, lin = (pydicom.dcmread(outs[n]).pixel_array[1::2].astype(float) for n in ("repeat", "linear"))
     np.testing.assert_allclose(ds.pixel_array[1::2], 0.5 * (rep + lin), atol=1.0)  # rounding to the bit depth
-    main(["interpolate", str(src), str(outs["both"]), "--method", "repeat", "--ensemble", "linear", "--fallback",
-          "linear"])  # fmt: skip
-    assert "predicts the acquired frames better" in capsys.readouterr().out
-    assert "fallback linear, ensemble with linear; used" in pydicom.dcmread(outs["both"]).DerivationDescription
 
 
 def test_global_motion_compensation_is_applied_and_named(tmp_path):
@@ -294,7 +328,7 @@ def test_global_motion_compensation_is_applied_and_named(tmp_path):
 
     truth = moving_texture(5, deg=1.0, px=5.0, size=96, seed=1)  # every second frame is kept in the DICOM
     src = tmp_path / "moving.dcm"
-    save_cine(src, truth[::2], 12, method="moving texture", frame_time_ms=100.0)
+    write_cine(src, truth[::2], 12, method="moving texture", frame_time_ms=100.0)
     err = {}
     for gm in (None, "none", "similarity"):  # off by default; "none" switches it off explicitly
         out = tmp_path / f"{gm}.dcm"
@@ -318,42 +352,55 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
     g = torch.Generator().manual_seed(0)
     blurred = (apply_kernel(sharp, kernel) + 0.01 * torch.randn(sharp.shape, generator=g)).clamp(0, 1)
     src = tmp_path / "blurred.dcm"
-    save_cine(src, blurred, 12, method="blurred texture", frame_time_ms=100.0)
+    write_cine(src, blurred, 12, method="blurred texture", frame_time_ms=100.0)
     ds = pydicom.dcmread(src)
     ds.FocalSpots = [0.6, 1.2]
     ds.DistanceSourceToPatient, ds.DistanceSourceToDetector, ds.ImagerPixelSpacing = 700, 1000, [0.154, 0.154]
     ds.save_as(src)
     err = {}
-    for name, extra in (("single", []), ("temporal", ["--temporal", "2"])):
+    for name, extra in (("single", []), ("temporal", ["--temporal-radius", "2"])):
         out = tmp_path / f"{name}.dcm"
         main(["deblur", str(src), str(out), *extra])
         restored = pydicom.dcmread(out)
         err[name] = np.abs(restored.pixel_array / 4095 - sharp[:, 0].numpy()).mean()
-    assert "temporal +-2 frames, temporal network, focal spot 1.2 mm kernel" in restored.DerivationDescription
+    assert (
+        "(temporal +-2 frames, global motion similarity); temporal network, focal spot 1.2 mm kernel"
+        in restored.DerivationDescription
+    )
     assert err["temporal"] < 0.9 * err["single"]  # the non-blind network (trained on DSA, not on this texture)
-    assert "global motion similarity" in restored.DerivationDescription  # the default of --temporal
+    assert "global motion similarity" in restored.DerivationDescription  # the bundle's default
     still = tmp_path / "still.dcm"  # a still cine: the global motion step changes (almost) nothing
-    main(["deblur", str(src), str(still), "--temporal", "2", "--global-motion", "none"])
+    main(["deblur", str(src), str(still), "--temporal-radius", "2", "--global-motion", "none"])
     ds_still = pydicom.dcmread(still)
     assert "global motion" not in ds_still.DerivationDescription
     assert np.abs(ds_still.pixel_array.astype(float) - restored.pixel_array).mean() < 2.0
     with pytest.raises(SystemExit):
-        main(["deblur", str(src), str(tmp_path / "bad.dcm"), "--temporal", "2", "--global-motion", "rigid"])
-    assert "global_motion must be None or one of" in capsys.readouterr().err
+        main(["deblur", str(src), str(tmp_path / "bad.dcm"), "--temporal-radius", "2", "--global-motion", "rigid"])
+    assert "global_motion must be none or one of" in capsys.readouterr().err
     # without the geometry in the header: the temporal network alone, or the geometry given on the command line
     plain = tmp_path / "plain.dcm"
-    save_cine(plain, blurred, 12, method="blurred texture")
-    main(["deblur", str(plain), str(tmp_path / "x.dcm"), "--temporal", "2"])
+    write_cine(plain, blurred, 12, method="blurred texture")
+    main(["deblur", str(plain), str(tmp_path / "x.dcm"), "--temporal-radius", "2"])
     alone = pydicom.dcmread(tmp_path / "x.dcm")
-    assert "temporal +-2 frames, blind temporal network, global motion" in alone.DerivationDescription
+    assert "(temporal +-2 frames, global motion similarity); blind temporal network" in alone.DerivationDescription
     assert np.abs(alone.pixel_array / 4095 - sharp[:, 0].numpy()).mean() < err["single"]
     with pytest.raises(SystemExit):  # incomplete geometry
-        main(["deblur", str(plain), str(tmp_path / "w.dcm"), "--temporal", "1", "--focal-spot", "1.2"])
+        main(["deblur", str(plain), str(tmp_path / "w.dcm"), "--temporal-radius", "1", "--focal-spot", "1.2"])
     assert "needs sod_mm, sid_mm, pixel_spacing_mm" in capsys.readouterr().err
-    main(["deblur", str(plain), str(tmp_path / "y.dcm"), "--temporal", "1", "--focal-spot", "1.2", "--sod", "700",
-          "--sid", "1000", "--pixel-spacing", "0.154"])  # fmt: skip
+    main(["deblur", str(plain), str(tmp_path / "y.dcm"), "--temporal-radius", "1", "--focal-spot", "1.2",
+          "--sod", "700", "--sid", "1000", "--pixel-spacing", "0.154"])  # fmt: skip
     assert "focal spot 1.2 mm" in pydicom.dcmread(tmp_path / "y.dcm").DerivationDescription
-    save_cine(tmp_path / "two.dcm", blurred[:2], 12, method="two frames")
+    write_cine(tmp_path / "two.dcm", blurred[:2], 12, method="two frames")
     with pytest.raises(SystemExit):
-        main(["deblur", str(tmp_path / "two.dcm"), str(tmp_path / "z.dcm"), "--temporal", "1", "--focal-spot", "1"])
+        main(
+            [
+                "deblur",
+                str(tmp_path / "two.dcm"),
+                str(tmp_path / "z.dcm"),
+                "--temporal-radius",
+                "1",
+                "--focal-spot",
+                "1",
+            ]
+        )
     assert "at least 3 frames" in capsys.readouterr().err

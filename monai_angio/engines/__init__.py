@@ -9,7 +9,6 @@ from .workflows import (
     CineInterpolationInferer,
     InterpolationInferer,
     evaluate_interpolation,
-    interpolate_to_files,
 )
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "SetEpochHandler",
     "frames_to_batch",
     "evaluate_interpolation",
-    "interpolate_to_files",
     "interpolation_output_transform",
     "interpolation_sources",
     "optional_tensorboard_handler",

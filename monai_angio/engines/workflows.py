@@ -1,6 +1,6 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Bundle workflows of the interpolation networks: a padding inferer, cine interpolation to files, the paper's
+"""Bundle workflows of the interpolation networks: a padding inferer, the whole-cine inferer, the paper's
 evaluation protocol (1, 2 and 3 interpolated frames per tuple) with per-frame and per-sequence CSV files."""
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ __all__ = [
     "CineInterpolationInferer",
     "InterpolationInferer",
     "evaluate_interpolation",
-    "interpolate_to_files",
 ]
 
 
@@ -49,65 +48,6 @@ class InterpolationInferer(Inferer):
         h, w = inputs.shape[-2:]
         out = network(pad_to_multiple(inputs, stride), pad_to_multiple(frame1, stride), t, **kwargs)
         return out[..., :h, :w]
-
-
-def interpolate_to_files(
-    network: nn.Module,
-    input_path: str | os.PathLike | Sequence[str | os.PathLike],
-    output_dir: str | os.PathLike,
-    factor: int = 1,
-    output_format: str = "png",
-    batch_size: int = 1,
-    tile_size: int | None = None,
-    device: torch.device | str | None = None,
-    method: str = "MoSt-DSA",
-    progress: bool = False,
-) -> Path:
-    """Synthesize ``factor`` frames between every two frames of a cine (or a pair) and write the new cine.
-
-    Args:
-        network: the interpolator.
-        input_path: a cine (DICOM file or series folder, frame folder, multi-page TIFF, video) or a list of two or more
-            single-frame files (e.g. a pair of PNGs).
-        output_dir: output folder (created).
-        factor: frames synthesized per gap.
-        output_format: ``"png"`` (``0000.png, ...`` at the input bit depth with ``frame_labels.csv``) or ``"dicom"``
-            (``interpolated.dcm``, a derived multi-frame DICOM).
-        batch_size: frame pairs per forward pass.
-        tile_size: process large frames in tiles of this size.
-        device: where the network runs (default: where its parameters are).
-        method: written into the DICOM derivation description.
-        progress: show a progress bar.
-
-    Returns:
-        The folder of PNG frames or the DICOM file written.
-    """
-    from monai_angio.inferers import interpolate_cine
-    from monai_angio.io import dicom_reference, read_cine, write_cine
-
-    if output_format not in ("png", "dicom"):
-        raise ValueError(f"interpolate_to_files: output_format must be 'png' or 'dicom', got {output_format!r}.")
-    frames, meta = read_cine(input_path, min_frames=2)
-    if device is not None:
-        network = network.to(device)
-    result = interpolate_cine(
-        frames, network, factor, batch_size=batch_size, tile_size=tile_size, device=device, progress=progress
-    )
-    out, synthesized = result.frames, result.synthesized
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    target = output_dir / "interpolated.dcm" if output_format == "dicom" else output_dir
-    ft = meta.get("frame_time_ms")
-    return write_cine(
-        target,
-        out,
-        int(meta["bits_stored"]),
-        synthesized=synthesized,
-        method=method,
-        factor=factor,
-        frame_time_ms=None if ft is None else ft / (factor + 1),
-        reference=dicom_reference(input_path, meta),
-    )
 
 
 class CineInterpolationInferer(Inferer):
@@ -135,6 +75,8 @@ class CineInterpolationInferer(Inferer):
         super().__init__()
         self.factor, self.batch_size, self.tile_size, self.progress = int(factor), batch_size, tile_size, progress
         self.options = InterpolationOptions() if options is None else options
+        if not isinstance(self.options, InterpolationOptions):
+            raise TypeError(f"options must be InterpolationOptions, got {type(self.options).__name__}.")
 
     def __call__(self, inputs: torch.Tensor, network: nn.Module, *args: Any, **kwargs: Any) -> torch.Tensor:
         from monai_angio.inferers import interpolate_cine

@@ -3,14 +3,15 @@
 """Global motion compensation for two-frame interpolators (camera motion, rotational runs, patient motion).
 
 A network trained on cines with little geometric motion fails when the whole image moves between the two acquired
-frames (``docs/benchmarks.md``, "Strong motion"). :class:`GlobalMotionCompensation` removes the global part of the
-motion before the interpolator sees the frames and puts it back afterwards:
+frames (``docs/benchmarks.md``, "Strong motion"). The interpolation pipeline's alignment (``global_motion``,
+:class:`~monai_angio.inferers.gap_synthesis.GapSynthesizer`) removes the global part of the motion before the
+interpolator sees the frames and puts it back afterwards:
 
 1. the global transform ``T`` (translation, similarity or affine) from frame 0 to frame 1 is fitted robustly to a
    dense optical flow (:func:`estimate_global_motion`);
 2. both frames are warped to the half-way geometry ``T^(1/2)`` (frame 0 forward by half of the motion, frame 1
    back by half), so only the residual (local) motion is left between them;
-3. the wrapped interpolator synthesizes the frames at times ``t`` in that geometry;
+3. the interpolator synthesizes the frames at times ``t`` in that geometry;
 4. each synthesized frame is warped by ``T^(t - 1/2)`` to where the camera was at time ``t``.
 
 Transforms are 3x3 homogeneous matrices in pixel coordinates centred on the frame's centre (x = column, y = row),
@@ -24,16 +25,13 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from monai_angio.baselines.dis_flow import dis_optical_flow, flow_consistency_weight
 from monai_angio.options import MOTION_MODELS
 
 __all__ = [
     "MOTION_MODELS",
-    "GlobalMotionCompensation",
     "align_pair",
-    "check_global_motion",
     "estimate_global_motion",
     "fit_global_motion",
     "is_identity",
@@ -58,12 +56,6 @@ def _check_mode(mode: str, name: str) -> None:
 def _check_min_motion(min_motion: float, name: str) -> None:
     if not (math.isfinite(min_motion) and min_motion >= 0):
         raise ValueError(f"{name}: min_motion must be a finite number >= 0, got {min_motion!r}.")
-
-
-def check_global_motion(value: str | None) -> None:
-    """Raise ``ValueError`` unless ``value`` is ``None`` or one of :data:`MOTION_MODELS` (``global_motion`` options)."""
-    if value is not None and value not in MOTION_MODELS:
-        raise ValueError(f"global_motion must be None or one of {MOTION_MODELS}, got {value!r}.")
 
 
 def _centred_grid(h: int, w: int, step: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -328,49 +320,3 @@ def restore_times(
 def is_identity(transform: torch.Tensor) -> bool:
     """Whether every ``(3, 3)`` transform of ``transform (..., 3, 3)`` is exactly the identity (nothing to resample)."""
     return bool((transform == torch.eye(3, dtype=transform.dtype, device=transform.device)).all())
-
-
-class GlobalMotionCompensation(nn.Module):
-    """Wrap a two-frame interpolator so that it sees the frame pair with its global motion removed.
-
-    :func:`align_pair`, the interpolator, then :func:`restore_times` (see the module docstring). Pairs with less
-    global motion than ``min_motion`` pixels at the frame's corners are passed on unchanged, so cines without
-    geometric motion give exactly the wrapped interpolator's frames. ``self.last_transform`` keeps the transforms of
-    the last call (``(B, 3, 3)``; identity where not compensated).
-
-    Args:
-        interpolator: ``forward(frame0 (B, C, H, W), frame1 (B, C, H, W), t (B, N)) -> (B, N, C, H, W)``; its
-            ``stride`` attribute (padding multiple) is kept.
-        model: ``"translation"``, ``"similarity"`` (default) or ``"affine"``.
-        min_motion: corner displacement (pixels) below which a pair is not compensated.
-        mode: resampling, ``"bilinear"`` (default) or ``"bicubic"``.
-        preset: DIS preset of the flow the transform is fitted to.
-
-    Shapes:
-        ``frame0, frame1 (B, C, H, W)``, ``t (B, N)`` -> ``(B, N, C, H, W)``.
-    """
-
-    def __init__(
-        self,
-        interpolator: nn.Module,
-        model: str = "similarity",
-        min_motion: float = 1.0,
-        mode: str = "bilinear",
-        preset: str = "fast",
-    ) -> None:
-        super().__init__()
-        name = "GlobalMotionCompensation"
-        if not isinstance(interpolator, nn.Module):
-            raise TypeError(f"{name}: interpolator must be an nn.Module, got {type(interpolator).__name__}.")
-        _check_model(model, name)
-        _check_mode(mode, name)
-        _check_min_motion(min_motion, name)
-        self.interpolator = interpolator
-        self.model, self.min_motion, self.mode, self.preset = model, float(min_motion), mode, preset
-        self.stride = int(getattr(interpolator, "stride", 1))
-        self.last_transform: torch.Tensor | None = None
-
-    def forward(self, frame0: torch.Tensor, frame1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``frame0, frame1 (B, C, H, W)``, ``t (B, N)`` -> ``(B, N, C, H, W)``."""
-        a0, a1, self.last_transform = align_pair(frame0, frame1, self.model, self.min_motion, self.mode, self.preset)
-        return restore_times(self.interpolator(a0, a1, t), self.last_transform, t, self.mode)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from monai_angio.baselines import LinearInterpolator
-from monai_angio.engines import InterpolationInferer, evaluate_interpolation, interpolate_to_files
+from monai_angio.engines import InterpolationInferer, evaluate_interpolation
 from monai_angio.io import load_sequence, write_frames
 from monai_angio.metrics import psnr
 
@@ -44,27 +44,6 @@ def test_inferer_pads_and_crops():
     torch.testing.assert_close(out, LinearInterpolator()(f0, f1, t))
     with pytest.raises(ValueError, match="frame1, t"):
         InterpolationInferer()(f0, _StrideCheck(), f1)
-
-
-def test_interpolate_to_png_and_dicom(cine_dir, tmp_path):
-    folder, ref = cine_dir
-    out = interpolate_to_files(_StrideCheck(), folder, tmp_path / "png", factor=2)
-    pngs = sorted(out.glob("*.png"))
-    assert len(pngs) == (9 - 1) * 3 + 1
-    written, meta = load_sequence(out)
-    assert meta["bits_stored"] == 8
-    np.testing.assert_array_equal(written[::3], (ref * 255).round().astype(np.uint8))
-    expected = np.round((2 * ref[0] + ref[1]) / 3 * 255)
-    assert np.abs(written[1].astype(np.float64) - expected).max() <= 1
-    with (out / "frame_labels.csv").open() as f:
-        kinds = [row["kind"] for row in csv.DictReader(f)]
-    assert kinds[:4] == ["acquired", "synthesized", "synthesized", "acquired"]
-    dcm = interpolate_to_files(_StrideCheck(), [folder / "0000.png", folder / "0001.png"], tmp_path / "d",
-                               factor=3, output_format="dicom")  # fmt: skip
-    frames, meta = load_sequence(dcm)
-    assert dcm.name == "interpolated.dcm" and frames.shape == (5, 20, 27) and meta["format"] == "dicom"
-    with pytest.raises(ValueError, match="output_format"):
-        interpolate_to_files(_StrideCheck(), folder, tmp_path / "x", output_format="gif")
 
 
 def test_evaluation_protocol_writes_per_frame_and_per_sequence_csv(cine_dir, tmp_path):

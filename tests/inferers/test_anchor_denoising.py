@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from monai_angio.baselines import LinearInterpolator
-from monai_angio.inferers import SequenceInterpolator, blend_anchors, dose_reduction_study, estimate_noise_variance
+from monai_angio.inferers import blend_anchors, estimate_noise_variance
 
 
 def _scene(num_frames: int = 12, size: int = 64) -> torch.Tensor:
@@ -90,33 +89,3 @@ def test_noise_variance_errors():
         estimate_noise_variance(torch.rand(4, 1, 8, 8), noise_gain=-0.5)
     with pytest.raises(ValueError, match="at least 3 frames"):
         estimate_noise_variance(torch.rand(2, 1, 8, 8))
-
-
-def test_sequence_interpolator_with_denoised_anchors():
-    clean = _scene(9)
-    noisy = _noisy(clean, 0.02)
-    plain = SequenceInterpolator(LinearInterpolator(), factor=1, progress=False)
-    denoising = SequenceInterpolator(LinearInterpolator(), factor=1, progress=False, denoise_anchors=True)
-    out_plain, mask = plain(noisy)
-    out, mask2 = denoising(noisy)
-    assert torch.equal(mask, mask2) and out.shape == out_plain.shape
-    torch.testing.assert_close(out[~mask], noisy)  # acquired frames are written unchanged
-    assert denoising.noise_var == pytest.approx(0.02**2, rel=0.2)
-    assert denoising.anchor_weights is not None and denoising.anchor_weights.shape == (7, 1, 64, 64)
-    reference = torch.stack([0.5 * (clean[i] + clean[i + 1]) for i in range(8)])
-    err_plain = (out_plain[mask] - reference).pow(2).mean()
-    err = (out[mask] - reference).pow(2).mean()
-    assert float(err / err_plain) < 0.85
-    # two frames have no interior anchor: interpolated as they are
-    two, _ = SequenceInterpolator(LinearInterpolator(), factor=1, progress=False, denoise_anchors=True)(noisy[:2])
-    torch.testing.assert_close(two, plain(noisy[:2])[0])
-    with pytest.raises(TypeError, match="denoise_anchors must be a bool"):
-        SequenceInterpolator(LinearInterpolator(), factor=1, denoise_anchors=1)
-
-
-def test_dose_reduction_study_with_denoised_anchors_on_a_noisy_cine():
-    noisy = _noisy(_scene(13), 0.02, seed=3)
-    plain = dose_reduction_study(noisy, LinearInterpolator(), 1, progress=False).report.summary()["psnr_mean"]
-    denoised = dose_reduction_study(noisy, LinearInterpolator(), 1, progress=False, denoise_anchors=True)
-    # the compared frames are noisy too, so the gain is bounded by the noise passed on from the anchors
-    assert denoised.report.summary()["psnr_mean"] > plain + 0.3

@@ -2,25 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 from __future__ import annotations
 
-import numpy as np
-import pydicom
 import pytest
 import torch
-from monai.data import MetaTensor
 from torch import nn
 
 from monai_angio.inferers.deblur import (
     CineDeblurInferer,
-    CollatableMetad,
     OffsetInferer,
-    SaveCined,
     deblur_cine,
     load_deblur_network,
     load_temporal_deblur_network,
-    quantize,
     temporal_deblur_network,
 )
 from monai_angio.networks import RDNDeblur
+from monai_angio.options import DeblurOptions
 
 
 class _Pointwise(nn.Module):
@@ -94,7 +89,8 @@ def test_input_checks():
 
 def test_cine_inferer_shapes():
     net = _Pointwise()
-    inferer = CineDeblurInferer(tile_size=32)
+    inferer = CineDeblurInferer(options=DeblurOptions(tile_size=32))
+    assert inferer.tile_size == 32
     cine = torch.rand(2, 1, 3, 40, 36)  # (B, C, T, H, W)
     out = inferer(cine, net)
     assert out.shape == cine.shape
@@ -103,55 +99,6 @@ def test_cine_inferer_shapes():
     torch.testing.assert_close(inferer(frames, net), (0.8 * frames + 0.05).clamp(0, 1))
     with pytest.raises(ValueError, match="expected"):
         inferer(torch.rand(1, 20, 24), net)
-
-
-def test_collatable_meta():
-    meta = {"filename": "a.dcm", "format": "dicom", "bits_stored": 12, "frame_times_ms": [0.0, 1.0], "modality": None}
-    d = CollatableMetad(keys="image")({"image": MetaTensor(torch.zeros(1, 2, 4, 4), meta=meta)})
-    assert d["image"].meta["bits_stored"] == 12 and d["image"].meta["filename"] == "a.dcm"
-    assert "frame_times_ms" not in d["image"].meta and "modality" not in d["image"].meta
-
-
-def test_quantize():
-    q = quantize(torch.tensor([0.0, 0.5, 1.0, 1.2, -0.1]), 12)
-    assert q.dtype == np.uint16 and q.tolist() == [0, 2048, 4095, 4095, 0]
-    assert quantize(np.array([0.5]), 8).dtype == np.uint8
-    with pytest.raises(ValueError, match="bits"):
-        quantize(np.array([0.5]), 17)
-
-
-def test_save_cine_dicom_and_png(tmp_path):
-    from monai_angio.io import load_sequence, write_dicom_cine
-
-    rng = np.random.default_rng(0)
-    stored = rng.integers(0, 4096, size=(3, 16, 12)).astype(np.uint16)
-    src = write_dicom_cine(tmp_path / "src.dcm", stored, bits_stored=12, frame_time_ms=50.0)
-    pred = torch.from_numpy(stored[None].astype(np.float32) / 4095)
-    meta = {"filename": str(src), "format": "dicom", "bits_stored": 12, "frame_time_ms": 50.0}
-    out = SaveCined(keys="pred", output_dir=tmp_path / "out", method="test method")(
-        {"pred": pred, "image": MetaTensor(pred.clone(), meta=meta)}
-    )
-    path = tmp_path / "out" / "src_deblurred.dcm"
-    assert out["pred_path"] == str(path) and path.is_file()
-    ds = pydicom.dcmread(path)
-    assert "test method" in ds.DerivationDescription and int(ds.BitsStored) == 12
-    frames, m = load_sequence(path)
-    np.testing.assert_array_equal(frames, stored)
-    assert m["frame_time_ms"] == pytest.approx(50.0)
-
-    folder_meta = {"filename": str(tmp_path / "frames_in"), "format": "image_folder", "bits_stored": 8}
-    small = torch.rand(1, 2, 10, 8)
-    out = SaveCined(keys="pred", output_dir=tmp_path / "out")(
-        {"pred": small, "image": MetaTensor(small, meta=folder_meta)}
-    )
-    written = sorted((tmp_path / "out" / "frames_in_deblurred").glob("*.png"))
-    assert len(written) == 2 and out["pred_path"].endswith("frames_in_deblurred")
-    frames, m = load_sequence(tmp_path / "out" / "frames_in_deblurred")
-    np.testing.assert_array_equal(frames, quantize(small[0], 8))
-    with pytest.raises(ValueError, match="bits_stored"):
-        SaveCined(keys="pred", output_dir=tmp_path)({"pred": small, "image": MetaTensor(small, meta={})})
-    with pytest.raises(ValueError, match="output_format"):
-        SaveCined(keys="pred", output_dir=tmp_path, output_format="jpeg")
 
 
 def test_input_offset_is_removed_before_and_added_after_the_network():
@@ -236,17 +183,20 @@ def test_cine_inferer_temporal_network_without_geometry():
             return x[:, 1:]  # the neighbours' mean (offset removed and added back)
 
     cine = _cine(5, 16, 16)
-    inferer = CineDeblurInferer(temporal_radius=1, temporal_network=Neighbours())
+    unaligned = DeblurOptions(temporal_radius=1, global_motion=None)  # the plain mean of the neighbours
+    inferer = CineDeblurInferer(options=unaligned, temporal_network=Neighbours())
     out = inferer(cine.permute(1, 0, 2, 3)[None], _Pointwise())[0].permute(1, 0, 2, 3)  # no geometry: Neighbours
     from monai_angio.inferers.temporal_deblur import neighbour_mean
 
     torch.testing.assert_close(out, neighbour_mean(cine, 1)[0].clamp(0, 1))
     with pytest.raises(ValueError, match="needs focal_spot_mm"):  # without a temporal network
-        CineDeblurInferer(temporal_radius=1)(cine.permute(1, 0, 2, 3)[None], _Pointwise())
+        CineDeblurInferer(options=DeblurOptions(temporal_radius=1))(cine.permute(1, 0, 2, 3)[None], _Pointwise())
     with pytest.raises(ValueError, match="2 channels"):
-        CineDeblurInferer(temporal_radius=1, temporal_network=RDNDeblur(num_features=4, num_blocks=1))
+        CineDeblurInferer(
+            options=DeblurOptions(temporal_radius=1), temporal_network=RDNDeblur(num_features=4, num_blocks=1)
+        )
     with pytest.raises(ValueError, match="3 channels"):
-        CineDeblurInferer(temporal_radius=1, kernel_network=Neighbours())
+        CineDeblurInferer(options=DeblurOptions(temporal_radius=1), kernel_network=Neighbours())
 
 
 def test_temporal_deblur_network_choice():
@@ -277,14 +227,15 @@ def test_cine_inferer_tells_a_temporal_network_the_kernel():
     kernel, _ = geometry_kernel(None, **geometry)
     told = Told()
     # a known geometry goes to the non-blind network (not the single-frame one), told half the kernel width
-    inferer = CineDeblurInferer(temporal_radius=1, kernel_network=told, input_offset=0.6, **geometry)
+    options = DeblurOptions(temporal_radius=1)
+    inferer = CineDeblurInferer(options=options, kernel_network=told, input_offset=0.6, **geometry)
     inferer(cine, _Pointwise())
     seen = torch.cat(told.seen)
     torch.testing.assert_close(seen, torch.full_like(seen, KERNEL_CHANNEL_SCALE * kernel_sigma(kernel)))
     assert 0.3 < float(seen[0, 0, 0]) < 1.0
     told.seen.clear()  # an unknown geometry needs the blind temporal network
     with pytest.raises(ValueError, match="needs focal_spot_mm"):
-        CineDeblurInferer(temporal_radius=1, kernel_network=told, input_offset=0.6)(cine, _Pointwise())
+        CineDeblurInferer(options=options, kernel_network=told, input_offset=0.6)(cine, _Pointwise())
     assert not told.seen
 
 
@@ -302,23 +253,31 @@ def test_self_ensemble_averages_flipped_restorations(n):
     torch.testing.assert_close(out, expected)
     plain = deblur_cine(frames, net, progress=False, clip=False, input_offset=0.5)
     assert not torch.allclose(out, plain, atol=1e-4)
-    inferer = CineDeblurInferer(input_offset=0.5, self_ensemble=n)
-    cine = frames.permute(1, 0, 2, 3)[None]  # (1, C, T, H, W)
-    torch.testing.assert_close(inferer(cine, net)[0], expected.clamp(0, 1).permute(1, 0, 2, 3))
 
 
 @pytest.mark.parametrize("bad", [0, 3, True, 16])
 def test_self_ensemble_bad_values(bad):
     with pytest.raises(ValueError, match="self_ensemble"):
         deblur_cine(_cine(), _Pointwise(), progress=False, self_ensemble=bad)
-    with pytest.raises(ValueError, match="self_ensemble"):
-        CineDeblurInferer(self_ensemble=bad)
 
 
-def test_cine_inferer_rejects_an_unknown_motion_model():
-    from monai_angio.inferers.deblur import CineDeblurInferer
-
-    with pytest.raises(ValueError, match="global_motion"):
-        CineDeblurInferer(temporal_radius=1, global_motion="rigid")
+def test_cine_inferer_takes_its_options():
+    options = DeblurOptions(temporal_radius=2, global_motion="affine", balance=0.3, tile_size=None)
+    inferer = CineDeblurInferer(options=options)
+    assert inferer.options is options
+    assert (inferer.temporal_radius, inferer.global_motion, inferer.balance, inferer.tile_size) == (
+        2,
+        "affine",
+        0.3,
+        None,
+    )
+    default = CineDeblurInferer()
+    assert default.options == DeblurOptions() and default.tile_size == 512 and default.temporal_radius == 0
+    with pytest.raises(TypeError, match="options must be DeblurOptions"):
+        CineDeblurInferer(options={"temporal_radius": 1})
+    with pytest.raises(ValueError, match="global_motion must be none or one of"):
+        DeblurOptions(temporal_radius=1, global_motion="rigid")
     with pytest.raises(ValueError, match="temporal_radius"):
-        CineDeblurInferer(temporal_radius=-1)
+        DeblurOptions(temporal_radius=-1)
+    with pytest.raises(ValueError, match="overlap"):  # the inferer's own arguments are still checked
+        CineDeblurInferer(overlap=1.0)

@@ -1,44 +1,46 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Tests of the interpolation methods by name (monai_angio.inferers.methods)."""
+"""Tests of the interpolation methods by name (monai_angio.inferers.methods).
+
+The bundles' test-time options are tested in tests/test_options.py (``InterpolationOptions.from_bundle``), the
+bundle registry in tests/test_bundles.py.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+import torch
 
-from monai_angio.inferers.methods import TEST_TIME_OPTIONS, bundle_test_time_options
+from monai_angio.baselines import BASELINES
+from monai_angio.inferers.methods import available_methods, get_interpolator, is_network_method
 
 REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "bundles" / "cerebral_dsa_interpolation"
 
 
-def _bundle(root: Path, config: dict) -> Path:
-    (root / "configs").mkdir(parents=True)
-    (root / "configs" / "inference.json").write_text(json.dumps(config))
-    return root
+def test_available_methods_are_the_baselines_then_the_interpolation_bundles(monkeypatch):
+    monkeypatch.delenv("MONAI_ANGIO_BUNDLES", raising=False)
+    methods = available_methods()
+    assert methods == [*BASELINES, "cerebral_dsa_interpolation"]
+    assert "cerebral_dsa_deblurring" not in methods  # a deblurring bundle is no interpolation method
 
 
-def test_bundle_test_time_options_are_parsed(tmp_path):
-    config = {
-        "window": 6,
-        "denoise_window": "@window",
-        "ensemble": "dis_flow_quadratic",
-        "fallback": "$None",
-        "self_ensemble": "$2 * 2",
-        "factor": 3,  # not a test-time option
-    }
-    options = bundle_test_time_options(_bundle(tmp_path / "b", config))
-    assert options == {"denoise_window": 6, "ensemble": "dis_flow_quadratic", "fallback": None, "self_ensemble": 4}
+def test_is_network_method():
+    assert not any(is_network_method(m) for m in BASELINES)
+    assert is_network_method("cerebral_dsa_interpolation") and is_network_method(str(BUNDLE))
 
 
-def test_bundle_test_time_options_of_the_shipped_bundle():
-    options = bundle_test_time_options(REPO / "bundles" / "cerebral_dsa_interpolation")
-    assert set(options) == set(TEST_TIME_OPTIONS)
-    assert options["ensemble"] == "dis_flow_quadratic" and options["denoise_window"] == 12
+def test_get_interpolator_of_a_baseline_a_bundle_and_a_folder():
+    f0, f1, t = torch.zeros(1, 1, 16, 16), torch.ones(1, 1, 16, 16), torch.tensor([[0.25]])
+    linear = get_interpolator("linear", "cpu")
+    torch.testing.assert_close(linear(f0, f1, t), torch.full((1, 1, 1, 16, 16), 0.25))
+    for method in ("cerebral_dsa_interpolation", str(BUNDLE)):
+        net = get_interpolator(method, "cpu")
+        assert type(net).__name__ == "MoStDSA" and not net.training
 
 
-def test_bundle_test_time_options_unknown_bundle(tmp_path):
-    with pytest.raises(ValueError, match="no bundle"):
-        bundle_test_time_options(tmp_path / "missing")
+def test_unknown_method_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown interpolation method 'nope'; available: repeat, linear, .*"):
+        get_interpolator("nope", "cpu")

@@ -8,6 +8,7 @@ import torch
 from monai_angio.baselines import LinearInterpolator
 from monai_angio.inferers import SequenceInterpolator, dose_reduction_study, gap_frames
 from monai_angio.inferers.temporal_window import line_fit_weights, temporal_window_correction
+from monai_angio.options import InterpolationOptions
 
 
 def _scene(num_frames: int = 14, size: int = 48) -> torch.Tensor:
@@ -96,28 +97,36 @@ def test_window_errors(frames, gaps, kwargs, match):
 
 def test_sequence_interpolator_with_a_window():
     noisy = _noisy(_scene(9), 0.02)
-    plain_out, mask = SequenceInterpolator(LinearInterpolator(), factor=2, progress=False)(noisy)
-    out, mask2 = SequenceInterpolator(LinearInterpolator(), factor=2, progress=False, denoise_window=4)(noisy)
-    assert torch.equal(mask, mask2)
+    plain = SequenceInterpolator(LinearInterpolator(), factor=2, progress=False)(noisy)
+    options = InterpolationOptions(denoise_window=4)
+    result = SequenceInterpolator(LinearInterpolator(), factor=2, options=options, progress=False)(noisy)
+    out, mask = result.frames, result.synthesized
+    assert torch.equal(plain.synthesized, mask)
     torch.testing.assert_close(out[~mask], noisy)  # acquired frames are written unchanged
     expected, _ = temporal_window_correction(noisy, _linear_gaps(noisy, 2), window=4)
     torch.testing.assert_close(out[mask], expected.clamp(0, 1).flatten(0, 1))
-    assert not torch.allclose(out[mask], plain_out[mask])
+    assert not torch.allclose(out[mask], plain.frames[mask])
+    assert result.choices["window"] == 4 and plain.choices["window"] == 0
+    # two frames: no window to fit, the frames are interpolated as they are
+    two = SequenceInterpolator(LinearInterpolator(), factor=2, options=options, progress=False)(noisy[:2])
+    torch.testing.assert_close(
+        two.frames, SequenceInterpolator(LinearInterpolator(), 2, progress=False)(noisy[:2]).frames
+    )
+    assert two.choices["window"] == 0
     for bad in (1, -2, True, 2.5):
         with pytest.raises(ValueError, match="denoise_window must be 0"):
-            SequenceInterpolator(LinearInterpolator(), factor=1, denoise_window=bad)
-    with pytest.raises(ValueError, match="alternatives"):
-        SequenceInterpolator(LinearInterpolator(), factor=1, denoise_window=4, denoise_anchors=True)
+            InterpolationOptions(denoise_window=bad)
 
 
-def test_dose_reduction_study_with_a_window_beats_the_plain_and_the_denoised_anchors():
+def test_dose_reduction_study_with_a_window_beats_the_plain_one():
     noisy = _noisy(_scene(25), 0.02, seed=3)
     psnr = {
-        name: dose_reduction_study(noisy, LinearInterpolator(), 1, progress=False, **kw).report.summary()["psnr_mean"]
-        for name, kw in {"plain": {}, "anchors": {"denoise_anchors": True}, "window": {"denoise_window": 6}}.items()
+        name: dose_reduction_study(noisy, LinearInterpolator(), 1, options, progress=False).report.summary()[
+            "psnr_mean"
+        ]
+        for name, options in {"plain": None, "window": InterpolationOptions(denoise_window=6)}.items()
     }
     # the compared frames carry noise too: the gain is bounded by the noise passed on from the acquired frames
-    assert psnr["window"] > psnr["anchors"] + 0.2
     assert psnr["window"] > psnr["plain"] + 1.0
 
 

@@ -12,14 +12,15 @@ from monai_angio.baselines import LinearInterpolator
 from monai_angio.inferers import SequenceInterpolator
 from monai_angio.metrics import psnr
 from monai_angio.networks import (
-    GlobalMotionCompensation,
     align_pair,
     estimate_global_motion,
     fit_global_motion,
     is_identity,
+    restore_times,
     transform_power,
     warp_global,
 )
+from monai_angio.options import InterpolationOptions
 
 
 def test_fit_recovers_a_similarity_despite_outliers():
@@ -88,21 +89,27 @@ def test_unrelated_or_tiny_frames_get_the_identity():
         estimate_global_motion(a, b, min_inliers=1.5)
 
 
+def _compensated(frame0, frame1, t):
+    """The linear blend in the half-way geometry, warped back to the times (the pipeline's alignment stage)."""
+    a0, a1, transform = align_pair(frame0, frame1, "similarity")
+    return restore_times(LinearInterpolator()(a0, a1, t), transform, t), transform
+
+
 def test_compensated_interpolation_of_a_moving_cine():
     cine = moving_texture(3, deg=1.0, px=6.0)
     t = torch.tensor([[0.5]])
-    gmc = GlobalMotionCompensation(LinearInterpolator())
     inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
     plain = LinearInterpolator()(cine[:1], cine[2:], t)[:, 0]
-    compensated = gmc(cine[:1], cine[2:], t)[:, 0]
+    compensated, transform = _compensated(cine[:1], cine[2:], t)
     p_plain = float(psnr(plain[inner], cine[1:2][inner], 1.0))
-    p_comp = float(psnr(compensated[inner], cine[1:2][inner], 1.0))
+    p_comp = float(psnr(compensated[:, 0][inner], cine[1:2][inner], 1.0))
     assert p_comp > p_plain + 10.0 and p_comp > 35.0
-    assert not torch.equal(gmc.last_transform[0], torch.eye(3, dtype=torch.float64))
-    # unmoved pair: exactly the wrapped interpolator's output
+    assert not torch.equal(transform[0], torch.eye(3, dtype=torch.float64))
+    # unmoved pair: exactly the interpolator's output
     still = torch.cat([cine[:1], cine[:1] * 0.9])
-    torch.testing.assert_close(gmc(still[:1], still[1:], t), LinearInterpolator()(still[:1], still[1:], t))
-    assert torch.equal(gmc.last_transform[0], torch.eye(3, dtype=torch.float64))
+    out, transform = _compensated(still[:1], still[1:], t)
+    torch.testing.assert_close(out, LinearInterpolator()(still[:1], still[1:], t))
+    assert torch.equal(transform[0], torch.eye(3, dtype=torch.float64))
 
 
 def test_sequence_interpolator_global_motion():
@@ -111,13 +118,17 @@ def test_sequence_interpolator_global_motion():
     inner = (slice(None), slice(None), slice(20, -20), slice(20, -20))
     results = {}
     for gm in (None, "similarity"):
-        out, syn = SequenceInterpolator(LinearInterpolator(), 1, progress=False, global_motion=gm)(kept)
+        result = SequenceInterpolator(LinearInterpolator(), 1, InterpolationOptions(global_motion=gm), progress=False)(
+            kept
+        )
+        out, syn = result.frames, result.synthesized
         assert out.shape == cine.shape and syn.tolist() == [False, True, False, True, False]
         torch.testing.assert_close(out[~syn], kept)  # acquired frames untouched
         results[gm] = float(psnr(out[syn][inner], cine[syn][inner], 1.0).mean())
+        assert result.choices["motion_pairs"] == (2 if gm else 0)  # both pairs move by several pixels
     assert results["similarity"] > results[None] + 8.0
-    with pytest.raises(ValueError, match="global_motion"):
-        SequenceInterpolator(LinearInterpolator(), 1, global_motion="rigid")
+    with pytest.raises(ValueError, match="global_motion must be none or one of"):
+        InterpolationOptions(global_motion="rigid")
 
 
 @pytest.mark.parametrize(
@@ -130,17 +141,15 @@ def test_sequence_interpolator_global_motion():
     ],
 )
 def test_invalid_arguments(kwargs, error):
+    frames = torch.rand(2, 1, 16, 16)
     with pytest.raises(error):
-        GlobalMotionCompensation(LinearInterpolator(), **kwargs)
+        align_pair(frames[:1], frames[1:], **kwargs)
 
 
 def test_invalid_inputs():
-    with pytest.raises(TypeError, match="nn.Module"):
-        GlobalMotionCompensation(lambda a, b, t: a)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="one shape"):
         align_pair(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 9))
     with pytest.raises(ValueError, match="flow"):
         fit_global_motion(torch.zeros(1, 3, 8, 8))
     with pytest.raises(ValueError, match="weight"):
         fit_global_motion(torch.zeros(1, 2, 8, 8), torch.ones(1, 1, 4, 4))
-    assert GlobalMotionCompensation(LinearInterpolator()).stride == 1

@@ -133,7 +133,8 @@ def test_zero_initialised_outputs_still_learn():
 def test_odd_sizes_through_the_sequence_inferer():
     net = tiny().eval()
     cine = torch.rand(3, 1, 37, 45)
-    out, synthesized = SequenceInterpolator(net, factor=2, progress=False)(cine)
+    result = SequenceInterpolator(net, factor=2, progress=False)(cine)
+    out, synthesized = result.frames, result.synthesized
     assert out.shape == (7, 1, 37, 45)
     assert synthesized.tolist() == [False, True, True, False, True, True, False]
     torch.testing.assert_close(out[::3], cine)
