@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from monai_angio.cli import _interpolation_options, main
+from monai_angio.cli import AngioCLI, _interpolation_options, main
 from monai_angio.inferers.methods import available_methods, is_network_method
 from monai_angio.io import write_cine
 from monai_angio.options import InterpolationOptions
@@ -203,13 +203,16 @@ def test_adapt_steps_fine_tune_a_network_and_are_refused_for_baselines(phantom_d
 def test_a_bundle_method_takes_its_recommended_test_time_options(phantom_dcm, tmp_path):
     bundle = "cerebral_dsa_interpolation"
     recommended = InterpolationOptions.from_bundle(bundle)
-    assert _interpolation_options(bundle, {}) == recommended
+    command = AngioCLI.interpolate
+    assert _interpolation_options(bundle, {}, command) == recommended
     assert (recommended.ensemble, recommended.denoise_window) == ("dis_flow_quadratic", 12)
-    assert _interpolation_options("linear", {}) == InterpolationOptions()  # a baseline: everything off
-    off = _interpolation_options(bundle, {"ensemble": "OFF", "global-motion": "none", "denoise_window": 0})
-    assert off == InterpolationOptions()
-    other = _interpolation_options(bundle, {"ensemble": "dis_flow", "adapt_steps": None})  # None: not given
+    assert _interpolation_options("linear", {}, command) == InterpolationOptions()  # a baseline: everything off
+    flags = {"ensemble": "OFF", "global-motion": "none", "denoise_window": 0}
+    assert _interpolation_options(bundle, flags, command) == InterpolationOptions()
+    other = _interpolation_options(bundle, {"ensemble": "dis_flow"}, command)  # the others keep the bundle's values
     assert other == InterpolationOptions(ensemble="dis_flow", global_motion="similarity", denoise_window=12)
+    # a flag Fire reads as None (--global-motion None) is given: it switches the option off
+    assert _interpolation_options(bundle, {"global_motion": None}, command).global_motion is None
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
     main(["interpolate", str(src), str(out), "--method", bundle, "--factor", "2"])
