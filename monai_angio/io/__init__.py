@@ -4,12 +4,15 @@
 
 Every reader returns ``(frames, meta)``: frames ``(T, H, W)`` (or ``(T, H, W, 3)`` colour) with the stored dtype
 kept, and a meta dict with the keys listed in :func:`load_sequence`. :func:`read_cine` and :func:`write_cine` are the
-one path for cines as float frames ``(T, 1, H, W)`` in [0, 1] (commands, bundle transforms, scripts).
+one path for cines as float frames ``(T, 1, H, W)`` in [0, 1] (commands, bundle transforms, scripts);
+:func:`atomic_output` is the one way every output file or folder is written (never half-written, never replaced
+without ``overwrite``).
 """
 
 from __future__ import annotations
 
-from monai_angio.io.cine import dicom_reference, read_cine, write_cine
+from monai_angio.io.atomic import OutputExistsError, atomic_output, check_output_target
+from monai_angio.io.cine import CINE_FILE_SUFFIXES, check_cine_output, dicom_reference, read_cine, write_cine
 from monai_angio.io.dicom import is_dicom_file, read_dicom, read_dicom_series
 from monai_angio.io.dicom_writer import write_dicom_cine
 from monai_angio.io.hdf5 import read_hdf5
@@ -29,7 +32,12 @@ from monai_angio.io.video import read_video
 __all__ = [
     "read_cine",
     "write_cine",
+    "check_cine_output",
+    "CINE_FILE_SUFFIXES",
     "dicom_reference",
+    "atomic_output",
+    "check_output_target",
+    "OutputExistsError",
     "load_sequence",
     "describe",
     "detect_format",

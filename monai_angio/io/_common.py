@@ -4,12 +4,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +18,6 @@ __all__ = [
     "to_luminance",
     "check_finite",
     "bits_of_dtype",
-    "atomic_path",
     "frame_times_from_interval",
     "to_numpy",
     "check_integer_frames",
@@ -102,27 +97,6 @@ def frame_times_from_interval(n: int, interval_ms: float | None) -> list[float] 
     if interval_ms is None or not np.isfinite(interval_ms) or interval_ms <= 0:
         return None
     return [float(i * interval_ms) for i in range(n)]
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path in the folder of ``path``; on success rename it to ``path``, on error delete it.
-
-    Args:
-        path: final file name.
-        suffix: extension of the temporary name (default: that of ``path``), for writers that choose the format
-            from the extension.
-    """
-    path = Path(path)
-    suffix = path.suffix if suffix is None else suffix
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def to_numpy(frames: Any) -> np.ndarray:

@@ -21,10 +21,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from monai_angio.io._common import atomic_path, to_numpy
+from monai_angio.io._common import to_numpy
+from monai_angio.io.atomic import atomic_output, check_output_target
+from monai_angio.io.dicom import DICOM_EXTENSIONS
+from monai_angio.io.hdf5 import HDF5_EXTENSIONS
+from monai_angio.io.image_folder import IMAGE_EXTENSIONS
+from monai_angio.io.video import VIDEO_EXTENSIONS
 
 __all__ = [
+    "CINE_FILE_SUFFIXES",
     "FRAME_LABELS_CSV",
+    "check_cine_output",
     "dicom_reference",
     "quantize_bit_depth",
     "read_cine",
@@ -35,6 +42,18 @@ __all__ = [
 
 #: the file of a PNG frame folder that tells acquired from synthesized frames
 FRAME_LABELS_CSV = "frame_labels.csv"
+
+#: suffixes of the one single-file cine output, a derived multi-frame DICOM; every other output is a folder of frames
+CINE_FILE_SUFFIXES = tuple(DICOM_EXTENSIONS)
+
+#: outputs named like another kind of file, refused rather than silently made a folder: kind -> name endings
+_OTHER_FILE_SUFFIXES = {
+    "single image": (*IMAGE_EXTENSIONS, ".webp", ".jp2"),
+    "video": tuple(VIDEO_EXTENSIONS),
+    "NIfTI": (".nii", ".nii.gz"),
+    "HDF5": tuple(HDF5_EXTENSIONS),
+    "NumPy": (".npy", ".npz"),
+}
 
 CineSource = str | os.PathLike | Sequence[str | os.PathLike]
 
@@ -83,10 +102,21 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
-def _stored_bits(meta: Mapping[str, Any], name: str) -> int:
+def _stored_bits(stack: np.ndarray, meta: Mapping[str, Any], name: str) -> int:
+    """The bit depth to scale ``stack`` by; float images (but rescaled DICOM) and more than 16 bits are refused."""
+    if np.issubdtype(stack.dtype, np.floating) and meta.get("format") not in ("dicom", "dicom_series"):
+        raise ValueError(
+            f"{name}: {stack.dtype} images are not supported as cines (a float image has no stored bit depth to scale "
+            "by); convert them to 8- or 16-bit integer images first (e.g. scale to [0, 65535] and save as uint16)."
+        )
     bits = meta.get("bits_stored")
     if bits is None:
         raise ValueError(f"{name}: the stored bit depth is unknown (no bits stored in the header): cannot scale.")
+    if int(bits) > 16:
+        raise ValueError(
+            f"{name}: {int(bits)}-bit images are not supported as cines (at most 16 bits stored); convert them to "
+            "16-bit integer images first."
+        )
     return int(bits)
 
 
@@ -105,8 +135,10 @@ def read_cine(path: CineSource, min_frames: int = 1) -> tuple[torch.Tensor, dict
         ``number_of_frames`` counts all frames and the frame times are unknown (``None``).
 
     Raises:
-        ValueError: naming the input: fewer than ``min_frames`` frames, an empty list, listed files whose frame sizes
-            or bit depths differ, an unknown bit depth (and every error of :func:`~monai_angio.io.load_sequence`).
+        FileNotFoundError: naming a missing input.
+        ValueError: naming the input: fewer than ``min_frames`` frames, an empty list or folder, listed files whose
+            frame sizes or bit depths differ, an unknown bit depth, float images (but rescaled DICOM data) or more
+            than 16 bits stored (and every error of :func:`~monai_angio.io.load_sequence`).
     """
     from monai_angio.io.load import load_sequence
 
@@ -137,7 +169,7 @@ def read_cine(path: CineSource, min_frames: int = 1) -> tuple[torch.Tensor, dict
         meta["frame_time_ms"] = None
     if stack.shape[0] < min_frames:
         raise ValueError(f"{name}: at least {min_frames} frames are needed, the input holds {stack.shape[0]}.")
-    frames = torch.from_numpy(scale_bit_depth(stack, _stored_bits(meta, name))).unsqueeze(1)
+    frames = torch.from_numpy(scale_bit_depth(stack, _stored_bits(stack, meta, name))).unsqueeze(1)
     return frames, meta
 
 
@@ -180,14 +212,78 @@ def source_name(source: CineSource | None) -> str:
     return (p.stem if p.suffix and not p.is_dir() else p.name) or "cine"
 
 
-def _write_labels(folder: Path, files: Sequence[Path], labels: Sequence[bool] | None, frame_time_ms: float | None):
-    with atomic_path(folder / FRAME_LABELS_CSV) as tmp, tmp.open("w", newline="") as f:
+def _write_labels(folder: Path, names: Sequence[str], labels: Sequence[bool] | None, frame_time_ms: float | None):
+    with (folder / FRAME_LABELS_CSV).open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["frame", "file", "kind", "time_ms"])
-        for i, file in enumerate(files):
+        for i, name in enumerate(names):
             kind = "synthesized" if labels is not None and labels[i] else "acquired"
             t = "" if frame_time_ms is None else f"{i * frame_time_ms:.3f}"
-            writer.writerow([i, file.name, kind, t])
+            writer.writerow([i, name, kind, t])
+
+
+def _other_file_kind(output: Path) -> str | None:
+    name = output.name.lower()
+    for kind, suffixes in _OTHER_FILE_SUFFIXES.items():
+        if name.endswith(suffixes):
+            return kind
+    return None
+
+
+def _check_replaceable_folder(folder: Path) -> None:
+    """With ``overwrite``, a folder is replaced whole: only a cine folder written before (frames and labels)."""
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    others = [
+        p.name + ("/" if p.is_dir() else "")
+        for p in entries
+        if not (p.is_file() and (p.name == FRAME_LABELS_CSV or p.suffix.lower() in IMAGE_EXTENSIONS))
+    ]
+    rule = "--overwrite replaces only a folder of frames written by monai-angio; choose another output folder."
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise ValueError(f"{folder}: the folder holds other files than cine frames ({shown}): {rule}")
+    if not (folder / FRAME_LABELS_CSV).is_file():
+        raise ValueError(f"{folder}: the folder holds image files but no {FRAME_LABELS_CSV} (an input?): {rule}")
+
+
+def check_cine_output(output: str | os.PathLike, *, overwrite: bool = False) -> str:
+    """Check that :func:`write_cine` can write ``output``, before any work is done; nothing is created.
+
+    The rule: a name ending in one of :data:`CINE_FILE_SUFFIXES` (``.dcm``, ``.dicom``, ``.dic``; any case) is a
+    derived multi-frame DICOM file; a name that looks like another kind of file (``.png``, ``.tif``, ``.mp4``,
+    ``.nii.gz``, ...) is refused; anything else is a folder of frames (``run.2024`` too). An existing output is
+    replaced only with ``overwrite``, and an existing non-empty folder only when it is a cine folder written before
+    (image files and ``frame_labels.csv``, nothing else), so ``--overwrite`` never wipes an input or a home folder.
+    Missing parent folders are fine (:func:`write_cine` creates them).
+
+    Args:
+        output: the output path.
+        overwrite: an existing output may be replaced.
+
+    Returns:
+        ``"dicom"`` or ``"folder"``.
+
+    Raises:
+        OutputExistsError: ``output`` exists and ``overwrite`` is False
+            (:class:`~monai_angio.io.atomic.OutputExistsError`, a ``ValueError``).
+        ValueError: naming the path: a single-file suffix other than DICOM, a folder that is not a cine folder,
+            an existing file where a folder is to be written (or the reverse), a parent that is not a writable folder.
+    """
+    output = Path(output)
+    if output.suffix.lower() in CINE_FILE_SUFFIXES:
+        kind = "dicom"
+    else:
+        other = _other_file_kind(output)
+        if other is not None:
+            raise ValueError(
+                f"{output}: write a .dcm file or a folder; '{output.name}' looks like a {other} file (a cine is "
+                "written as a derived multi-frame DICOM or as a folder of PNG frames)."
+            )
+        kind = "folder"
+    check_output_target(output, overwrite=overwrite, folder=kind == "folder", parents=True)
+    if kind == "folder" and overwrite and output.is_dir() and any(output.iterdir()):
+        _check_replaceable_folder(output)
+    return kind
 
 
 def write_cine(
@@ -200,16 +296,22 @@ def write_cine(
     factor: int = 1,
     frame_time_ms: float | None = None,
     reference: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write float frames ``(T, 1, H, W)`` in [0, 1] at ``bits_stored`` bits: a DICOM file (``.dcm``) or a folder.
 
-    A folder gets ``0000.png, 0001.png, ...`` (8-bit PNG up to 8 bits stored, else 16-bit;
-    :func:`~monai_angio.io.write_frames`) and ``frame_labels.csv`` (columns ``frame, file, kind, time_ms``; kind
-    ``acquired`` or ``synthesized``); a DICOM file (:func:`~monai_angio.io.write_dicom_cine`) carries the same labels
-    in its Frame Label Vector and DerivationDescription. Every file is written under a temporary name and renamed.
+    A folder gets ``0000.png, 0001.png, ...`` (8-bit PNG up to 8 bits stored, else 16-bit; more digits beyond 10,000
+    frames: :func:`~monai_angio.io.image_folder.frame_file_names`) and ``frame_labels.csv`` (columns
+    ``frame, file, kind, time_ms``; kind ``acquired`` or ``synthesized``); a DICOM file
+    (:func:`~monai_angio.io.write_dicom_cine`) carries the same labels in its Frame Label Vector and
+    DerivationDescription. Which of the two, and what is refused: :func:`check_cine_output`.
+
+    The output is written whole under a hidden temporary name and renamed into place
+    (:func:`~monai_angio.io.atomic.atomic_output`): the output is always the old complete one or the new complete
+    one, a rerun into a folder keeps no stale frames, and an error leaves nothing behind.
 
     Args:
-        output: a ``.dcm``/``.dicom`` file, or a folder (created).
+        output: a ``.dcm``/``.dicom``/``.dic`` file, or a folder (missing parent folders are created).
         frames: ``(T, 1, H, W)`` float frames in [0, 1] (values outside are clipped).
         bits_stored: bit depth to write, 1 to 16 (the source's: :func:`read_cine` keeps it in its meta).
         synthesized: ``(T,)`` booleans, True for synthesized frames; ``None``: every frame derived alike (e.g.
@@ -219,27 +321,32 @@ def write_cine(
         frame_time_ms: frame interval (ms) of the frames written; ``None``: unknown (a DICOM file takes the
             reference's interval divided by ``factor``).
         reference: the DICOM file the cine derives from (:func:`dicom_reference`), for a DICOM output.
+        overwrite: replace an existing output (a whole folder; see :func:`check_cine_output`).
 
     Returns:
         The DICOM file or the folder written.
 
     Raises:
-        ValueError: frames not ``(T, 1, H, W)``, NaN/Inf frames, a bad bit depth or mask (naming the output).
+        OutputExistsError: ``output`` exists and ``overwrite`` is False (a ``ValueError`` whose message says
+            "pass --overwrite to replace it").
+        ValueError: naming the output: frames not ``(T, 1, H, W)``, NaN/Inf frames, a bad bit depth or mask, and
+            every refusal of :func:`check_cine_output`.
     """
     from monai_angio.io.dicom_writer import write_dicom_cine
-    from monai_angio.io.image_folder import write_frames
+    from monai_angio.io.image_folder import _write_pixels
 
     output = Path(output)
     if not isinstance(frames, torch.Tensor) or frames.ndim != 4 or frames.shape[1] != 1:
         shape = tuple(frames.shape) if hasattr(frames, "shape") else type(frames).__name__
         raise ValueError(f"{output}: frames must be a (T, 1, H, W) tensor, got {shape}.")
+    kind = check_cine_output(output, overwrite=overwrite)
     if not torch.isfinite(frames).all():
         raise ValueError(f"{output}: the frames contain NaN or Inf values.")
     data = quantize_bit_depth(frames[:, 0], bits_stored)
     labels = None if synthesized is None else [bool(s) for s in to_numpy(synthesized).tolist()]
     if labels is not None and len(labels) != data.shape[0]:
         raise ValueError(f"{output}: the synthesized mask has {len(labels)} entries for {data.shape[0]} frames.")
-    if output.suffix.lower() in (".dcm", ".dicom"):
+    if kind == "dicom":
         return write_dicom_cine(
             output,
             data,
@@ -249,8 +356,9 @@ def write_cine(
             factor=factor,
             frame_time_ms=frame_time_ms,
             bits_stored=bits_stored,
+            overwrite=overwrite,
         )
-    output.mkdir(parents=True, exist_ok=True)
-    files = write_frames(output, data, bits_stored)
-    _write_labels(output, files, labels, frame_time_ms)
+    with atomic_output(output, overwrite, folder=True, parents=True) as tmp:
+        files = _write_pixels(tmp, data, atomic=False)
+        _write_labels(tmp, [p.name for p in files], labels, frame_time_ms)
     return output

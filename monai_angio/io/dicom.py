@@ -60,6 +60,14 @@ def is_dicom_file(path: str | os.PathLike) -> bool:
     return path.suffix.lower() in DICOM_EXTENSIONS
 
 
+def _has_standard_element(ds: Dataset) -> bool:
+    """Whether ``ds`` holds an element of the DICOM dictionary: noise parsed with ``force=True`` holds none."""
+    from pydicom.datadict import dictionary_has_tag
+
+    meta = getattr(ds, "file_meta", None) or {}
+    return any(dictionary_has_tag(tag) for tag in [*ds.keys(), *meta.keys()])
+
+
 def read_dicom_header(path: str | os.PathLike, *, stop_before_pixels: bool = False) -> Dataset:
     """Read a DICOM file with pydicom (without the preamble too when it has a DICOM extension).
 
@@ -71,6 +79,8 @@ def read_dicom_header(path: str | os.PathLike, *, stop_before_pixels: bool = Fal
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     force = path.suffix.lower() in DICOM_EXTENSIONS
+    forced = False  # read without the preamble: the extension alone says DICOM
+    no_preamble = f"{path}: not a DICOM file (no DICOM preamble 'DICM' at byte 128"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -79,11 +89,16 @@ def read_dicom_header(path: str | os.PathLike, *, stop_before_pixels: bool = Fal
             except InvalidDicomError:
                 if not force:
                     raise
+                forced = True
                 ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
     except InvalidDicomError as e:
         raise ValueError(f"{path}: not a DICOM file ({e}).") from e
     except Exception as e:  # truncated or corrupt files raise a variety of errors inside pydicom
+        if forced:
+            raise ValueError(f"{no_preamble}, and it does not parse as DICOM: {type(e).__name__}: {e}).") from e
         raise ValueError(f"{path}: cannot read DICOM file ({type(e).__name__}: {e}).") from e
+    if forced and len(ds) and not _has_standard_element(ds):
+        raise ValueError(f"{no_preamble}, and none of its data elements is a standard DICOM element).")
     if len(ds) == 0:
         if not stop_before_pixels:
             try:

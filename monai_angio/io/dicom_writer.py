@@ -25,13 +25,16 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from monai_angio.io._common import atomic_path, check_integer_frames, to_numpy
+from monai_angio.io._common import check_integer_frames, to_numpy
+from monai_angio.io.atomic import atomic_output, check_output_target
 from monai_angio.io.dicom import _frame_timing, read_dicom_header
 
-__all__ = ["write_dicom_cine", "format_frame_numbers", "derivation_description"]
+__all__ = ["write_dicom_cine", "format_frame_numbers", "derivation_description", "NO_REFERENCE_NOTE"]
 
 #: Maximum length of an ST value such as DerivationDescription (0008,2111).
 ST_MAX_CHARS = 1024
+#: what DerivationDescription says of a cine written without a source DICOM (no patient or study is invented)
+NO_REFERENCE_NOTE = "no source DICOM: patient and study attributes are not set"
 _FRAME_TIME = Tag(0x0018, 0x1063)
 _FRAME_TIME_VECTOR = Tag(0x0018, 0x1065)
 _FRAME_LABEL_VECTOR = Tag(0x0018, 0x2002)
@@ -94,18 +97,8 @@ def _sop_class(modality: str, bits_allocated: int) -> str:
     return MultiFrameGrayscaleWordSecondaryCaptureImageStorage
 
 
-def format_frame_numbers(numbers: Sequence[int], max_chars: int) -> str:
-    """Format frame numbers as ``"2,4,6"``, or as ranges ``"2-198/2,201-205"`` when the plain list is too long.
-
-    ``a-b/s`` means ``a, a+s, ..., b`` (``a-b`` when ``s`` is 1). When even the ranges exceed ``max_chars``, the
-    text is cut and ends with ``"... (n frames)"``.
-    """
-    numbers = [int(v) for v in numbers]
-    if not numbers:
-        return "none"
-    text = ",".join(str(v) for v in numbers)
-    if len(text) <= max_chars:
-        return text
+def _frame_ranges(numbers: Sequence[int]) -> str:
+    """``"2-198/2,201-205"``: runs of at least three equally spaced numbers as ``a-b/s`` (``a-b`` when ``s`` is 1)."""
     parts, i = [], 0
     while i < len(numbers):
         j = i + 1
@@ -119,9 +112,31 @@ def format_frame_numbers(numbers: Sequence[int], max_chars: int) -> str:
                 continue
         parts.append(str(numbers[i]))
         i += 1
-    text = ",".join(parts)
-    if len(text) <= max_chars:
+    return ",".join(parts)
+
+
+def _full_frame_list(numbers: Sequence[int], max_chars: int) -> str | None:
+    """The whole list (``"2,4,6"``, else as ranges) when it fits in ``max_chars``, else None: never cut."""
+    if not numbers:
+        return "none"
+    for text in (",".join(str(v) for v in numbers), _frame_ranges(numbers)):
+        if len(text) <= max_chars:
+            return text
+    return None
+
+
+def format_frame_numbers(numbers: Sequence[int], max_chars: int) -> str:
+    """Format frame numbers as ``"2,4,6"``, or as ranges ``"2-198/2,201-205"`` when the plain list is too long.
+
+    ``a-b/s`` means ``a, a+s, ..., b`` (``a-b`` when ``s`` is 1). When even the ranges exceed ``max_chars``, the
+    text is cut and ends with ``"... (n frames)"`` (:func:`derivation_description` never cuts: it points to the
+    Frame Label Vector instead).
+    """
+    numbers = [int(v) for v in numbers]
+    text = _full_frame_list(numbers, max_chars)
+    if text is not None:
         return text
+    text = _frame_ranges(numbers)
     tail = f"... ({len(numbers)} frames)"
     cut = text[: max(0, max_chars - len(tail))]
     cut = cut[: cut.rfind(",") + 1] if "," in cut else ""
@@ -132,19 +147,28 @@ def _format_factor(factor: float) -> str:
     return str(int(factor)) if float(factor).is_integer() else f"{factor:g}"
 
 
-def derivation_description(method: str, factor: float, synthesized: np.ndarray | None, n_frames: int) -> str:
-    """Text of DerivationDescription (0008,2111), at most 1024 characters.
+def derivation_description(
+    method: str, factor: float, synthesized: np.ndarray | None, n_frames: int, note: str = ""
+) -> str:
+    """Text of DerivationDescription (0008,2111, VR ST), at most 1024 characters.
 
     With a synthesized mask: ``"monai-angio <method> x<factor> frame interpolation; synthesized frames: 2,4,6"``
-    (1-based frame numbers); without: ``"monai-angio <method>[ x<factor>]; all <n> frames derived"``.
+    (1-based frame numbers, as ranges ``2-200/2`` when shorter); when the whole list does not fit, it is not cut but
+    replaced by ``"synthesized frames: see Frame Label Vector (<k> of <n> frames)"``. Without a mask:
+    ``"monai-angio <method>[ x<factor>]; all <n> frames derived"``. A ``note`` (e.g. :data:`NO_REFERENCE_NOTE`) is
+    appended after ``"; "``.
     """
     name = " ".join(p for p in ("monai-angio", method.strip()) if p)
+    tail = f"; {note}" if note else ""
     if synthesized is None:
         head = name + (f" x{_format_factor(factor)}" if factor != 1 else "") + f"; all {n_frames} frames derived"
-        return head[:ST_MAX_CHARS]
+        return (head[: ST_MAX_CHARS - len(tail)] + tail)[:ST_MAX_CHARS]
     head = f"{name} x{_format_factor(factor)} frame interpolation; synthesized frames: "
     numbers = (np.flatnonzero(synthesized) + 1).tolist()
-    return (head + format_frame_numbers(numbers, ST_MAX_CHARS - len(head)))[:ST_MAX_CHARS]
+    listed = _full_frame_list(numbers, ST_MAX_CHARS - len(head) - len(tail))
+    if listed is None:
+        listed = f"see Frame Label Vector ({len(numbers)} of {n_frames} frames)"
+    return (head + listed + tail)[:ST_MAX_CHARS]
 
 
 def _load_reference(reference: str | os.PathLike | Dataset | None) -> Dataset | None:
@@ -199,16 +223,20 @@ def write_dicom_cine(
     frame_time_ms: float | Sequence[float] | None = None,
     bits_stored: int | None = None,
     modality: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write a derived multi-frame grayscale cine as one DICOM file.
 
-    The file keeps the modality and patient/study attributes of ``reference`` (a fresh patient/study when None),
-    gets new Series/SOP Instance UIDs, ImageType ``DERIVED\\SECONDARY`` (plus the reference's value 3 such as
-    ``SINGLE PLANE`` for XA/RF, which the IOD requires), a DerivationDescription naming ``method``, ``factor`` and the
-    synthesized frames, FrameTime/FrameTimeVector, and a Frame Label Vector ("ACQUIRED"/"SYNTHESIZED") when
-    ``synthesized`` is given. Encoding: Explicit VR Little Endian, MONOCHROME2, uint8 for 8 bits stored or fewer,
-    uint16 otherwise. SOP class: XA, RF or US multi-frame for those modalities, multi-frame grayscale secondary
-    capture otherwise. The file is written under a temporary name in the same folder and then renamed.
+    The file keeps the modality and patient/study attributes of ``reference``; without one, no patient is invented:
+    PatientName and PatientID are empty (type 2), the study gets a new StudyInstanceUID and empty date, time and ID,
+    and DerivationDescription says so (:data:`NO_REFERENCE_NOTE`). It gets new Series/SOP Instance UIDs, ImageType
+    ``DERIVED\\SECONDARY`` (plus the reference's value 3 such as ``SINGLE PLANE`` for XA/RF, which the IOD requires),
+    a DerivationDescription naming ``method``, ``factor`` and the synthesized frames, FrameTime/FrameTimeVector, and a
+    Frame Label Vector ("ACQUIRED"/"SYNTHESIZED") when ``synthesized`` is given. Encoding: Explicit VR Little Endian,
+    MONOCHROME2, uint8 for 8 bits stored or fewer, uint16 otherwise. SOP class: XA, RF or US multi-frame for those
+    modalities, multi-frame grayscale secondary capture otherwise. The file is written under a hidden temporary name
+    in the same folder and then renamed (:func:`~monai_angio.io.atomic.atomic_output`); missing parent folders are
+    created.
 
     Args:
         path: output file.
@@ -224,13 +252,16 @@ def write_dicom_cine(
         bits_stored: bits stored (1-16); default the reference's BitsStored, else 8 for uint8/bool frames and 16 for
             other integer frames. Required for float frames without reference.
         modality: modality ("XA", "RF", "US", ...; "XRF" means "RF"); default the reference's, else "XA".
+        overwrite: replace an existing file.
 
     Returns:
         The path written.
 
     Raises:
+        OutputExistsError: the file exists and ``overwrite`` is False (a ``ValueError``).
         ValueError: for frames of the wrong shape, NaN/Inf, values outside the bits-stored range, a synthesized mask
-            of the wrong length, or bad frame times.
+            of the wrong length, bad frame times, or an output path that cannot be written (an existing folder, a
+            parent that is not a writable folder).
         TypeError: for non-numeric frames or a bad reference type.
     """
     path = Path(path)
@@ -242,6 +273,7 @@ def write_dicom_cine(
         raise ValueError(f"{path}: frame size {rows}x{cols} exceeds the DICOM limit of 65535.")
     if not (isinstance(factor, (int, float, np.number)) and np.isfinite(factor) and factor > 0):
         raise ValueError(f"{path}: factor must be a positive number, got {factor!r}.")
+    check_output_target(path, overwrite=overwrite, parents=True)  # before any work
     ref = _load_reference(reference)
 
     if bits_stored is None and ref is not None and ref.get("BitsStored"):
@@ -301,16 +333,16 @@ def write_dicom_cine(
             for kw in _GEOMETRY_KEYWORDS:
                 if kw in ref:
                     ds[kw] = ref[kw]
-    if "PatientID" not in ds:
-        ds.PatientName = "ANONYMOUS^MONAI-ANGIO"
-        ds.PatientID = "MONAI-ANGIO-" + generate_uid(prefix=None).rsplit(".", 1)[-1][:12]
+    if "PatientID" not in ds:  # type 2: present and empty, never an invented patient
+        ds.PatientName = ""
+        ds.PatientID = ""
         ds.PatientBirthDate = ""
         ds.PatientSex = ""
-    if "StudyInstanceUID" not in ds:
+    if "StudyInstanceUID" not in ds:  # type 1: a new UID; the type 2 attributes empty
         ds.StudyInstanceUID = generate_uid()
-        ds.StudyDate = now.strftime("%Y%m%d")
-        ds.StudyTime = now.strftime("%H%M%S")
-        ds.StudyID = "1"
+        ds.StudyDate = ""
+        ds.StudyTime = ""
+        ds.StudyID = ""
         ds.AccessionNumber = ""
         ds.ReferringPhysicianName = ""
 
@@ -338,7 +370,8 @@ def write_dicom_cine(
         ref_type = list(ref.get("ImageType", [])) if ref is not None else []
         image_type.append(ref_type[2] if len(ref_type) > 2 and ref_type[2] else "SINGLE PLANE")
     ds.ImageType = image_type
-    ds.DerivationDescription = derivation_description(method, float(factor), mask, n)
+    note = NO_REFERENCE_NOTE if ref is None else ""
+    ds.DerivationDescription = derivation_description(method, float(factor), mask, n, note)
     if ref is not None and ref.get("SOPClassUID") and ref.get("SOPInstanceUID"):
         item = Dataset()
         item.ReferencedSOPClassUID = ref.SOPClassUID
@@ -383,7 +416,6 @@ def write_dicom_cine(
         data += b"\x00"
     ds.add_new(0x7FE00010, "OW" if bits_allocated == 16 else "OB", data)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
+    with atomic_output(path, overwrite, parents=True) as tmp:
         ds.save_as(tmp, enforce_file_format=True)
     return path

@@ -12,7 +12,6 @@ import cv2
 import numpy as np
 
 from monai_angio.io._common import (
-    atomic_path,
     check_finite,
     check_integer_frames,
     natural_sort_key,
@@ -20,8 +19,17 @@ from monai_angio.io._common import (
     to_luminance,
     to_numpy,
 )
+from monai_angio.io.atomic import atomic_output
 
-__all__ = ["IMAGE_EXTENSIONS", "list_image_files", "read_image", "read_image_folder", "write_frames", "write_png"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "frame_file_names",
+    "list_image_files",
+    "read_image",
+    "read_image_folder",
+    "write_frames",
+    "write_png",
+]
 
 IMAGE_EXTENSIONS = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
 _TIFF_EXTENSIONS = (".tif", ".tiff")
@@ -108,6 +116,20 @@ def _stack_frames(images: list[np.ndarray], files: list[Path], luminance: bool) 
     return np.stack([img.astype(dtype, copy=False) for img in images]), photometric
 
 
+def _depth(img: np.ndarray) -> str:
+    return f"{img.dtype.itemsize * 8}-bit ({img.dtype})"
+
+
+def _check_one_bit_depth(images: list[np.ndarray], files: list[Path], folder: Path) -> None:
+    """Refuse frames of different dtypes: an 8-bit frame among 16-bit ones would be read as 16-bit values."""
+    for img, p in zip(images, files, strict=True):
+        if img.dtype != images[0].dtype:
+            raise ValueError(
+                f"{folder}: the frames mix bit depths: {files[0].name} is {_depth(images[0])} but {p.name} is "
+                f"{_depth(img)}; convert them to one bit depth (e.g. all 16-bit PNG) before reading them as a cine."
+            )
+
+
 def read_image_folder(folder: str | os.PathLike, *, luminance: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
     """Read a folder of image frames (PNG/TIFF/JPEG/BMP) in natural file-name order.
 
@@ -123,8 +145,8 @@ def read_image_folder(folder: str | os.PathLike, *, luminance: bool = False) -> 
         ``bits_stored`` 8 or 16 from the dtype (frame times unknown).
 
     Raises:
-        ValueError: for a folder without image files, unreadable files and frames of different sizes (naming the
-            offending file).
+        ValueError: for a folder without image files, unreadable files, frames of different sizes and frames of
+            different bit depths (8-bit and 16-bit files mixed; naming the offending files).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -133,6 +155,7 @@ def read_image_folder(folder: str | os.PathLike, *, luminance: bool = False) -> 
     if not files:
         raise ValueError(f"{folder}: no image files ({', '.join(IMAGE_EXTENSIONS)}) in the folder.")
     images = [read_image(p) for p in files]
+    _check_one_bit_depth(images, files, folder)
     frames, photometric = _stack_frames(images, files, luminance)
     meta = new_meta(folder, "image_folder")
     meta.update(
@@ -151,13 +174,40 @@ def _png_dtype(bits_stored: int, name: str) -> np.dtype:
     return np.dtype(np.uint8 if bits_stored <= 8 else np.uint16)
 
 
-def _write_png_checked(path: Path, frame: np.ndarray) -> Path:
+def frame_file_names(n: int, suffix: str = ".png") -> list[str]:
+    """File names of the ``n`` frames of a cine: ``0000.png, 0001.png, ...``, one zero-padding width for all of them
+    (4 digits, more when ``n`` exceeds 10,000), so names sort in frame order and match ``frame_labels.csv``."""
+    width = max(4, len(str(max(int(n), 1) - 1)))
+    return [f"{i:0{width}d}{suffix}" for i in range(int(n))]
+
+
+def _encode_png(path: Path, frame: np.ndarray) -> None:
+    """Write one frame (``cv2.imwrite`` looked up at call time) to exactly ``path``."""
     if frame.ndim == 3:
         frame = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), np.ascontiguousarray(frame)):
-            raise ValueError(f"{path}: cannot write PNG file.")
+    if not cv2.imwrite(str(path), np.ascontiguousarray(frame)):
+        raise ValueError(f"{path}: cannot write PNG file.")
+
+
+def _write_png_checked(path: Path, frame: np.ndarray) -> Path:
+    with atomic_output(path, overwrite=True) as tmp:
+        _encode_png(tmp, frame)
     return path
+
+
+def _write_pixels(folder: Path, pixels: np.ndarray, *, atomic: bool = True) -> list[Path]:
+    """Write checked stored values ``(T, H, W[, 3])`` as :func:`frame_file_names` PNGs in ``folder`` (which exists).
+
+    ``atomic``: each file under a temporary name (for a folder that may hold other files); False for a folder that
+    is itself a temporary being written whole (:func:`monai_angio.io.atomic.atomic_output`).
+    """
+    paths = [folder / name for name in frame_file_names(pixels.shape[0])]
+    for path, frame in zip(paths, pixels, strict=True):
+        if atomic:
+            _write_png_checked(path, frame)
+        else:
+            _encode_png(path, frame)
+    return paths
 
 
 def write_png(path: str | os.PathLike, image: Any, bits_stored: int) -> Path:
@@ -177,7 +227,9 @@ def write_png(path: str | os.PathLike, image: Any, bits_stored: int) -> Path:
 def write_frames(folder: str | os.PathLike, frames: Any, bits_stored: int) -> list[Path]:
     """Write frames as ``0000.png, 0001.png, ...``: 8-bit PNG when ``bits_stored <= 8``, 16-bit PNG otherwise.
 
-    Values are written as they are (no scaling); each file is written under a temporary name and renamed.
+    Values are written as they are (no scaling); each file is written under a temporary name and renamed (replacing
+    a file of the same name; other files of the folder are kept: :func:`~monai_angio.io.write_cine` writes a whole
+    cine folder at once). Names: :func:`frame_file_names`.
 
     Args:
         folder: output folder (created if needed).
@@ -197,5 +249,4 @@ def write_frames(folder: str | os.PathLike, frames: Any, bits_stored: int) -> li
         raise ValueError(f"{folder}: frames must be (T, H, W) or (T, H, W, 3), got shape {tuple(arr.shape)}.")
     pixels = check_integer_frames(arr, int(bits_stored), str(folder), _png_dtype(bits_stored, str(folder)))
     folder.mkdir(parents=True, exist_ok=True)
-    width = max(4, len(str(pixels.shape[0] - 1)))
-    return [_write_png_checked(folder / f"{i:0{width}d}.png", frame) for i, frame in enumerate(pixels)]
+    return _write_pixels(folder, pixels)

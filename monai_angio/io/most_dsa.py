@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from monai_angio.io._common import atomic_path, check_integer_frames, to_luminance, to_numpy
+from monai_angio.io._common import check_integer_frames, to_luminance, to_numpy
+from monai_angio.io.atomic import atomic_output
 from monai_angio.io.image_folder import read_image, write_png
 
 __all__ = [
@@ -242,7 +243,7 @@ def write_most_dsa_lists(
     paths = []
     for split, names in lists.items():
         path = root / LIST_FILES[split]
-        with atomic_path(path) as tmp:
+        with atomic_output(path, overwrite=True) as tmp:
             tmp.write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
         paths.append(path)
     return paths[0], paths[1]

@@ -6,7 +6,8 @@ A report holds one row per output frame: its index, whether it was acquired (kep
 (interpolated), and its PSNR, SSIM and interpolation error against the ground truth. Acquired frames usually carry no
 measures (NaN; they equal the ground truth by construction). The summary statistics cover synthesized frames only.
 
-Every writer writes to a temporary file in the destination folder and renames it, so no half-written file is left.
+Every writer writes to a temporary file in the destination folder and renames it, so no half-written file is left
+(:func:`atomic_write`, over the one mechanism :func:`monai_angio.io.atomic.atomic_output`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from monai_angio.io.atomic import atomic_output, check_output_target
 
 from .quality import as_bchw, check_data_range, interpolation_error, psnr, ssim
 
@@ -58,24 +60,26 @@ class FrameQuality:
         return "synthesized" if self.synthesized else "acquired"
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, overwrite: bool = True) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path`` and rename it to ``path`` when it succeeds.
 
-    The temporary name keeps the suffix of ``path`` (writers that infer the format from it keep working). On any
-    error the temporary file is removed and the error propagates; an existing ``path`` is left untouched.
+    A thin wrapper over :func:`monai_angio.io.atomic.atomic_output`, the one atomic-output mechanism: the temporary
+    ``.<name>.partial-<random><suffix>`` keeps the suffix of ``path`` (writers that infer the format from it keep
+    working). On any error the temporary file is removed and the error propagates; an existing ``path`` is left
+    untouched.
+
+    Args:
+        path: the output file; its folder must exist.
+        write: writes the file at the path it is given (which does not exist yet).
+        overwrite: replace an existing ``path`` (the default: reports are rewritten); False refuses it.
+
+    Raises:
+        OutputExistsError: ``path`` exists and ``overwrite`` is False (a ``ValueError``).
+        ValueError: the folder of ``path`` is missing or not writable, or ``path`` is a folder.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"cannot write {path}: folder {path.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_output(path, overwrite) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def _atomic_text(path: str | os.PathLike, text: str) -> Path:
@@ -389,20 +393,29 @@ class FrameQualityReport:
         """Summary over synthesized frames (see :func:`summarize_frames`) with ``data_range`` and ``extra`` fields."""
         return summarize_frames(self.rows, data_range=self.data_range, ie_grey_levels=self.grey_levels, **extra)
 
-    def write(self, folder: str | os.PathLike, title: str | None = None, **extra: Any) -> dict[str, Path]:
+    def write(
+        self, folder: str | os.PathLike, title: str | None = None, *, overwrite: bool = True, **extra: Any
+    ) -> dict[str, Path]:
         """Write ``frames.csv``, ``frames.png`` and ``summary.json`` into ``folder`` (created if needed).
 
         Args:
             folder: output folder.
             title: plot title.
+            overwrite: replace the files of an earlier report (the default); False refuses to write when any of the
+                three exists, before writing any of them.
             extra: additional summary fields, e.g. ``dose_saved=0.5``, ``method="dis_flow"``.
 
         Returns:
             ``{"csv": ..., "plot": ..., "summary": ...}`` paths.
+
+        Raises:
+            OutputExistsError: a report file exists and ``overwrite`` is False (a ``ValueError``).
         """
         if not self.rows:
             raise ValueError("FrameQualityReport.write: the report has no frames.")
         folder = Path(folder)
+        for name in (self.csv_name, self.plot_name, self.summary_name):
+            check_output_target(folder / name, overwrite=overwrite, parents=True)
         folder.mkdir(parents=True, exist_ok=True)
         rows = sorted(self.rows, key=lambda r: r.frame)
         summary = self.summary(**extra)

@@ -158,6 +158,9 @@ class SaveCined(MapTransform):
         subfolder: PNG frames in a folder named after the source (else directly in ``output_dir``).
         folder_postfix: append ``output_postfix`` to that folder's name too.
         bits_stored: output bit depth; default the source's.
+        overwrite: replace an existing output (a DICOM file, or a frame folder written before, whole); without it an
+            existing output raises :class:`~monai_angio.io.atomic.OutputExistsError` (see
+            :func:`~monai_angio.io.write_cine`).
         allow_missing_keys: do not raise if a key is missing.
     """
 
@@ -174,6 +177,7 @@ class SaveCined(MapTransform):
         folder_postfix: bool = True,
         bits_stored: int | None = None,
         allow_missing_keys: bool = False,
+        overwrite: bool = False,
     ) -> None:
         super().__init__(keys, allow_missing_keys)
         if output_format not in ("auto", "dicom", "png"):
@@ -183,6 +187,7 @@ class SaveCined(MapTransform):
         self.output_dir, self.meta_key, self.output_format = Path(output_dir), meta_key, output_format
         self.output_postfix, self.method, self.factor = output_postfix, method, factor
         self.subfolder, self.folder_postfix, self.bits_stored = bool(subfolder), bool(folder_postfix), bits_stored
+        self.overwrite = bool(overwrite)
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
         from monai_angio.io import dicom_reference, write_cine
@@ -230,6 +235,7 @@ class SaveCined(MapTransform):
                 factor=max(self.factor, 1),
                 frame_time_ms=None if frame_time is None else frame_time / (self.factor + 1),
                 reference=None if is_list else dicom_reference(source, meta),
+                overwrite=self.overwrite,
             )
             d[f"{key}_path"] = str(written)
         return d

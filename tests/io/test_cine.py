@@ -6,14 +6,29 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 
+import cv2
 import numpy as np
 import pydicom
 import pytest
 import torch
 
 from monai_angio.io import dicom_reference, load_sequence, read_cine, write_cine, write_dicom_cine, write_frames
-from monai_angio.io.cine import FRAME_LABELS_CSV, quantize_bit_depth, scale_bit_depth, source_name
+from monai_angio.io.atomic import OutputExistsError
+from monai_angio.io.cine import (
+    CINE_FILE_SUFFIXES,
+    FRAME_LABELS_CSV,
+    check_cine_output,
+    quantize_bit_depth,
+    scale_bit_depth,
+    source_name,
+)
+from monai_angio.io.image_folder import frame_file_names, list_image_files
 
 
 @pytest.fixture
@@ -176,3 +191,206 @@ def test_scale_and_quantize_are_inverse():
         quantize_bit_depth(np.array([0.5]), 17)
     with pytest.raises(ValueError, match="bits"):
         scale_bit_depth(stored, 0)
+
+
+# ------------------------------------------------------------------------------------ outputs that never destroy
+def _pngs(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.suffix == ".png")
+
+
+def _partials(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name)
+
+
+def test_write_cine_refuses_an_existing_output_without_overwrite(tmp_path):
+    frames = torch.rand(3, 1, 4, 4)
+    for output in (tmp_path / "out", tmp_path / "out.dcm"):
+        write_cine(output, frames, 8)
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        with pytest.raises(OutputExistsError, match=r"out(\.dcm)? already exists: pass --overwrite to replace it"):
+            write_cine(output, torch.rand(2, 1, 4, 4), 8)
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before  # untouched, no temporary left
+        assert write_cine(output, torch.rand(2, 1, 4, 4), 8, overwrite=True) == output
+        assert read_cine(output)[0].shape[0] == 2
+    assert _partials(tmp_path) == [] and check_cine_output(tmp_path / "new") == "folder"
+    with pytest.raises(OutputExistsError):
+        check_cine_output(tmp_path / "out.dcm")
+    assert check_cine_output(tmp_path / "out.dcm", overwrite=True) == "dicom"
+
+
+def test_rerun_into_a_folder_keeps_no_stale_frames(tmp_path):
+    out = write_cine(tmp_path / "out", torch.rand(17, 1, 4, 4), 8, synthesized=[i % 2 == 1 for i in range(17)])
+    assert len(_pngs(out)) == 17
+    write_cine(out, torch.full((9, 1, 4, 4), 0.5), 8, overwrite=True)
+    assert _pngs(out) == [f"{i:04d}.png" for i in range(9)]
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:04d}.png" for i in range(9)] + [FRAME_LABELS_CSV]
+    assert [r["file"] for r in _labels(out)] == _pngs(out) and {r["kind"] for r in _labels(out)} == {"acquired"}
+    frames, _ = read_cine(out)
+    assert frames.shape == (9, 1, 4, 4) and torch.all(frames == 128 / 255)
+    assert _partials(tmp_path) == []
+
+
+def test_overwrite_replaces_only_a_cine_folder(tmp_path):
+    """--overwrite replaces a folder written by write_cine, never a folder of other files (an input, a home)."""
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(ValueError, match=r"notes: the folder holds other files than cine frames \(notes\.txt\)"):
+        write_cine(mine, torch.rand(2, 1, 4, 4), 8, overwrite=True)
+    source = tmp_path / "source"
+    write_frames(source, np.zeros((3, 4, 4), np.uint8), 8)  # frames but no frame_labels.csv: someone's input
+    with pytest.raises(ValueError, match=r"source: .*no frame_labels\.csv"):
+        write_cine(source, torch.rand(2, 1, 4, 4), 8, overwrite=True)
+    assert (mine / "notes.txt").read_text() == "keep me" and len(_pngs(source)) == 3
+
+
+def test_failed_write_keeps_the_old_folder_and_leaves_no_partial(tmp_path, monkeypatch):
+    out = write_cine(tmp_path / "out", torch.zeros(4, 1, 4, 4), 8)
+    real, calls = cv2.imwrite, []
+
+    def fail_third(name, img, *args):
+        calls.append(name)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real(name, img, *args)
+
+    monkeypatch.setattr(cv2, "imwrite", fail_third)
+    with pytest.raises(OSError, match="disk full"):
+        write_cine(out, torch.ones(6, 1, 4, 4), 8, overwrite=True)
+    assert len(_pngs(out)) == 4 and float(read_cine(out)[0].max()) == 0.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no hidden temporary after a normal failure
+
+
+def test_frame_names_agree_with_the_labels_beyond_10000_frames(tmp_path):
+    n = 10_001
+    values = torch.arange(n, dtype=torch.float32) / 65535  # frame i stores the value i at 16 bits
+    frames = values[:, None, None, None].expand(n, 1, 2, 2).contiguous()
+    out = write_cine(tmp_path / "long", frames, 16)
+    names = _pngs(out)
+    assert len(names) == n and {len(name) for name in names} == {len("00000.png")}  # one width for the whole cine
+    rows = _labels(out)
+    assert [r["file"] for r in rows] == names and rows[-1] == {
+        "frame": "10000",
+        "file": "10000.png",
+        "kind": "acquired",
+        "time_ms": "",
+    }
+    assert [p.name for p in list_image_files(out)] == names  # the reader's order is the frame order
+    for i in (0, 9_999, 10_000):  # frame i stores the value i
+        assert int(cv2.imread(str(out / names[i]), cv2.IMREAD_UNCHANGED)[0, 0]) == i
+    # 10,000 frames still take four digits
+    assert frame_file_names(10_000)[-1] == "9999.png" and frame_file_names(10_001)[0] == "00000.png"
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("out.png", "single image"),
+        ("out.jpg", "single image"),
+        ("out.tif", "single image"),
+        ("out.TIFF", "single image"),
+        ("out.mp4", "video"),
+        ("out.avi", "video"),
+        ("out.nii.gz", "NIfTI"),
+    ],
+)
+def test_single_file_suffixes_are_refused(tmp_path, name, kind):
+    with pytest.raises(ValueError, match=rf"write a \.dcm file or a folder; '{re.escape(name)}' looks like a {kind}"):
+        write_cine(tmp_path / name, torch.rand(2, 1, 4, 4), 8)
+    with pytest.raises(ValueError, match="looks like"):
+        check_cine_output(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cine_output_suffix_rule(tmp_path):
+    assert CINE_FILE_SUFFIXES == (".dcm", ".dicom", ".dic")
+    assert check_cine_output(tmp_path / "a.DCM") == check_cine_output(tmp_path / "a.dic") == "dicom"
+    out = write_cine(tmp_path / "run.2024", torch.rand(2, 1, 4, 4), 8)  # a dotted folder name stays a folder
+    assert out.is_dir() and len(_pngs(out)) == 2
+    assert pydicom.dcmread(write_cine(tmp_path / "c.dic", torch.rand(2, 1, 4, 4), 8)).NumberOfFrames == 2
+
+
+def test_write_cine_output_kind_and_parent_errors(tmp_path):
+    (tmp_path / "dir.dcm").mkdir()
+    (tmp_path / "dir.dcm" / "x").write_text("x")
+    with pytest.raises(ValueError, match=r"dir\.dcm is an existing folder, but a file is to be written"):
+        write_cine(tmp_path / "dir.dcm", torch.rand(2, 1, 4, 4), 8, overwrite=True)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match=r"file is an existing file, but a folder is to be written"):
+        write_cine(tmp_path / "file", torch.rand(2, 1, 4, 4), 8, overwrite=True)
+    with pytest.raises(ValueError, match=r"cannot write .*out\.dcm: .*file is not a folder"):
+        write_cine(tmp_path / "file" / "out.dcm", torch.rand(2, 1, 4, 4), 8)
+    # missing parent folders are still created
+    assert write_cine(tmp_path / "a" / "b" / "out.dcm", torch.rand(2, 1, 4, 4), 8).is_file()
+    assert write_cine(tmp_path / "c" / "d" / "frames", torch.rand(2, 1, 4, 4), 8).is_dir()
+
+
+def test_read_cine_names_a_missing_or_empty_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match=rf"{re.escape(str(tmp_path / 'nothing.dcm'))}: no such file"):
+        read_cine(tmp_path / "nothing.dcm")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=rf"{re.escape(str(tmp_path / 'empty'))}: the folder holds no"):
+        read_cine(tmp_path / "empty")
+
+
+def test_read_cine_refuses_float_images_naming_the_file(tmp_path):
+    import tifffile
+
+    data = np.random.default_rng(0).random((3, 4, 4)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "float.tif", data, photometric="minisblack")
+    with pytest.raises(ValueError, match=r"float\.tif: float32 images are not supported .*convert"):
+        read_cine(tmp_path / "float.tif")
+    tifffile.imwrite(tmp_path / "wide.tif", np.zeros((3, 4, 4), np.uint32), photometric="minisblack")
+    with pytest.raises(ValueError, match=r"wide\.tif: 32-bit images are not supported .*at most 16"):
+        read_cine(tmp_path / "wide.tif")
+
+
+def test_read_cine_random_bytes_named_dcm(tmp_path):
+    path = tmp_path / "noise.dcm"
+    path.write_bytes(np.random.default_rng(3).integers(0, 256, 2000, dtype=np.uint8).tobytes())
+    with pytest.raises(ValueError, match=r"noise\.dcm: not a DICOM file \(no DICOM preamble"):
+        read_cine(path)
+
+
+_KILLED_WRITER = """
+import sys, time
+import cv2, torch
+from monai_angio.io import write_cine
+
+real = cv2.imwrite
+def slow(*args, **kwargs):  # a slow disk: the write takes seconds
+    time.sleep(0.002)
+    return real(*args, **kwargs)
+cv2.imwrite = slow
+frames = torch.full((1500, 1, 8, 8), 0.8)
+print("writing", flush=True)
+write_cine(sys.argv[1], frames, 8, overwrite=True)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_killed_overwrite_leaves_the_old_or_the_new_output_never_a_mix(tmp_path):
+    out = write_cine(tmp_path / "out", torch.full((17, 1, 8, 8), 0.2), 8)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "writing", proc.stderr.read()
+        time.sleep(0.5)
+        assert proc.poll() is None  # killed mid-write
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    frames, _ = read_cine(out)
+    rows = _labels(out)
+    assert [r["file"] for r in rows] == _pngs(out)
+    old = frames.shape[0] == 17 and torch.all(frames == 51 / 255)
+    new = frames.shape[0] == 1500 and torch.all(frames == 204 / 255)
+    assert old or new
+    assert old  # the kill came long before the end
+    assert all(p.name.startswith(".out.partial-") for p in tmp_path.iterdir() if p.name != "out")

@@ -329,3 +329,12 @@ def test_undecodable_jpeg_fails_with_transfer_syntax(testdata):
     """12-bit JPEG Extended: no installed plugin decodes this file; the error names file and transfer syntax."""
     with pytest.raises(ValueError, match=r"JPEG-lossy\.dcm.*JPEG Extended"):
         read_dicom(testdata("JPEG-lossy.dcm"))
+
+
+def test_random_bytes_named_dcm_is_not_dicom(tmp_path):
+    """Forced parsing of noise yields a data set of garbage elements; the error says what it is."""
+    for seed in range(5):
+        path = tmp_path / f"noise{seed}.dcm"
+        path.write_bytes(np.random.default_rng(seed).integers(0, 256, 1000, dtype=np.uint8).tobytes())
+        with pytest.raises(ValueError, match=rf"noise{seed}\.dcm: not a DICOM file \(no DICOM preamble"):
+            read_dicom(path)

@@ -9,6 +9,7 @@ import pydicom
 import pytest
 
 from monai_angio.io import read_dicom, write_dicom_cine
+from monai_angio.io.atomic import OutputExistsError
 from monai_angio.io.dicom_writer import derivation_description, format_frame_numbers
 
 pytestmark = pytest.mark.filterwarnings("ignore:builtin type:DeprecationWarning")
@@ -78,7 +79,7 @@ def test_fresh_patient_and_default_modality(tmp_path, rng):
     a = pydicom.dcmread(write_dicom_cine(tmp_path / "a.dcm", frames, frame_time_ms=50))
     b = pydicom.dcmread(write_dicom_cine(tmp_path / "b.dcm", frames, frame_time_ms=50))
     assert a.Modality == "XA" and a.BitsStored == 8
-    assert a.StudyInstanceUID != b.StudyInstanceUID and a.PatientID
+    assert a.StudyInstanceUID != b.StudyInstanceUID and a.PatientID == ""
     assert float(a.FrameTime) == 50.0 and a.CineRate == 20
 
 
@@ -140,7 +141,7 @@ def test_long_frame_lists_compressed_within_vr_limit():
     assert text.endswith("synthesized frames: 2-2000/2")
     mask[::7] = True  # irregular: ranges alone do not fit
     text = derivation_description("most-dsa", 2, mask, mask.size)
-    assert len(text) <= 1024 and text.endswith(f"({int(mask.sum())} frames)")
+    assert len(text) <= 1024 and text.endswith(f"see Frame Label Vector ({int(mask.sum())} of 2001 frames)")
 
 
 def test_format_frame_numbers():
@@ -191,10 +192,47 @@ def test_failed_overwrite_keeps_previous_file(tmp_path, monkeypatch):
     before = path.read_bytes()
     monkeypatch.setattr(pydicom.dataset.Dataset, "save_as", lambda self, *a, **k: (_ for _ in ()).throw(OSError("x")))
     with pytest.raises(OSError):
-        write_dicom_cine(path, np.zeros((2, 3, 3), np.uint8))
+        write_dicom_cine(path, np.zeros((2, 3, 3), np.uint8), overwrite=True)
     assert path.read_bytes() == before and _leftovers(tmp_path) == []
 
 
 def test_float_in_unit_range_warns(tmp_path):
     with pytest.warns(UserWarning, match="scale"):
         write_dicom_cine(tmp_path / "w.dcm", np.full((2, 3, 3), 0.5, np.float32), bits_stored=12)
+
+
+def test_overwrite_is_explicit(tmp_path):
+    path = write_dicom_cine(tmp_path / "x.dcm", np.ones((2, 3, 3), np.uint8))
+    with pytest.raises(OutputExistsError, match=r"x\.dcm already exists: pass --overwrite"):
+        write_dicom_cine(path, np.zeros((2, 3, 3), np.uint8))
+    assert read_dicom(path)[0].max() == 1
+    write_dicom_cine(path, np.zeros((2, 3, 3), np.uint8), overwrite=True)
+    assert read_dicom(path)[0].max() == 0 and _leftovers(tmp_path) == []
+
+
+def test_derivation_never_cuts_the_frame_list(tmp_path):
+    """A list of synthesized frames too long for the ST value is replaced by a pointer, never cut mid-way."""
+    rng = np.random.default_rng(5)
+    mask = rng.random(3000) < 0.5  # irregular: neither the list nor ranges fit in 1024 characters
+    mask[0] = False
+    path = write_dicom_cine(
+        tmp_path / "long.dcm", np.zeros((3000, 2, 2), np.uint8), synthesized=mask, method="dis_flow", factor=1
+    )
+    ds = pydicom.dcmread(path)
+    assert ds["DerivationDescription"].VR == "ST" and len(ds.DerivationDescription) <= 1024
+    assert ds.DerivationDescription.startswith("monai-angio dis_flow x1 frame interpolation; ")
+    assert f"synthesized frames: see Frame Label Vector ({int(mask.sum())} of 3000 frames)" in ds.DerivationDescription
+    assert "..." not in ds.DerivationDescription
+    assert list(ds.FrameLabelVector) == ["SYNTHESIZED" if m else "ACQUIRED" for m in mask]
+
+
+def test_no_invented_patient_without_a_source_dicom(tmp_path, rng):
+    frames = rng.integers(0, 256, (3, 6, 6)).astype(np.uint8)
+    ds = pydicom.dcmread(write_dicom_cine(tmp_path / "a.dcm", frames, method="linear"))
+    assert ds.PatientName == "" and ds.PatientID == "" and ds.StudyDate == "" and ds.StudyID == ""
+    assert "ANONYMOUS" not in str(ds) and "MONAI-ANGIO-" not in str(ds)
+    assert ds.StudyInstanceUID  # type 1: a new study UID, not an invented patient
+    assert "no source DICOM: patient and study attributes are not set" in ds.DerivationDescription
+    assert ds.DerivationDescription.startswith("monai-angio linear; all 3 frames derived")
+    _, meta = read_dicom(tmp_path / "a.dcm")  # still a readable cine
+    assert meta["patient_id"] in (None, "")

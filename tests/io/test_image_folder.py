@@ -152,3 +152,16 @@ def test_write_frames_failure_leaves_no_temporary(tmp_path, monkeypatch):
 def test_write_png_float_rounding(tmp_path):
     path = write_png(tmp_path / "x.png", np.array([[0.4, 1000.6]]), 12)
     np.testing.assert_array_equal(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), [[0, 1001]])
+
+
+def test_mixed_bit_depths_are_refused_naming_two_files(tmp_path):
+    """8-bit and 16-bit frames in one folder: the 8-bit ones would be read as 16-bit values, far too dark."""
+    cv2.imwrite(str(tmp_path / "0.png"), np.full((4, 4), 200, np.uint8))
+    cv2.imwrite(str(tmp_path / "1.png"), np.full((4, 4), 200, np.uint8))
+    cv2.imwrite(str(tmp_path / "2.png"), np.full((4, 4), 60000, np.uint16))
+    with pytest.raises(ValueError, match=r"0\.png is 8-bit \(uint8\) but 2\.png is 16-bit \(uint16\).*convert"):
+        read_image_folder(tmp_path)
+    tifffile.imwrite(tmp_path / "1.png".replace("png", "tif"), np.zeros((4, 4), np.float32))
+    (tmp_path / "2.png").unlink()
+    with pytest.raises(ValueError, match=r"0\.png is 8-bit \(uint8\) but 1\.tif is 32-bit \(float32\)"):
+        read_image_folder(tmp_path)

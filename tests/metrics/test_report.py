@@ -181,3 +181,29 @@ def test_plot_curves(tmp_path):
     assert w > h > 0  # two panels side by side
     with pytest.raises(ValueError, match="at least one curve"):
         plot_curves(tmp_path / "x.png", {"empty": {}})
+
+
+def test_atomic_write_uses_the_one_atomic_mechanism(tmp_path, monkeypatch):
+    from monai_angio.io.atomic import PARTIAL_MARK, OutputExistsError
+
+    seen = []
+    atomic_write(tmp_path / "a.txt", lambda tmp: (seen.append(tmp.name), tmp.write_text("one")))
+    assert seen[0].startswith(".a.txt" + PARTIAL_MARK) and seen[0].endswith(".txt")
+    atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("two"))  # reports are rewritten by default
+    assert (tmp_path / "a.txt").read_text() == "two"
+    with pytest.raises(OutputExistsError, match=r"a\.txt already exists: pass --overwrite"):
+        atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("three"), overwrite=False)
+    assert (tmp_path / "a.txt").read_text() == "two" and [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_report_write_refuses_an_existing_report_without_overwrite(tmp_path):
+    from monai_angio.io.atomic import OutputExistsError
+
+    report, _, _ = _build_report()
+    paths = report.write(tmp_path / "r")
+    before = {k: p.read_bytes() for k, p in paths.items()}
+    with pytest.raises(OutputExistsError, match=r"frames\.csv already exists"):
+        report.write(tmp_path / "r", overwrite=False)
+    assert {k: p.read_bytes() for k, p in paths.items()} == before
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["frames.csv", "frames.png", "summary.json"]
+    assert report.write(tmp_path / "r2", overwrite=False)["csv"].is_file()
