@@ -1,6 +1,6 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Shared helpers for the MONAI bundles of this repository: discovery, offline metadata checks and packaging.
+"""Shared helpers for the MONAI bundles of this repository: discovery, offline metadata checks, packaging and running.
 
 The packaging follows the MONAI model-zoo format: one zip per bundle whose top folder is the bundle name, with every
 file larger than the model-zoo limit (25 MiB) left out of the zip and listed in ``large_files.yml`` (``path``,
@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -25,12 +26,14 @@ __all__ = [
     "LARGE_FILE_LIMIT",
     "SCHEMA_URL",
     "PackagedBundle",
+    "cause_last",
     "file_hash",
     "find_bundles",
     "input_list",
     "load_json",
     "metadata_problems",
     "package_bundle",
+    "root_cause",
     "validate_metadata",
     "write_large_files_yml",
 ]
@@ -321,3 +324,55 @@ def input_list(value: Any, option: str, *, optional: bool = False, alternative: 
         other = f", or {alternative}" if alternative else ""
         raise ValueError(f"no input data: set {option} to {CINE_INPUTS}{other}.")
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def root_cause(err: BaseException) -> BaseException:
+    """The error that names what went wrong, down the chain of ``err`` (``raise ... from``, or raised while handling
+    another): the first one that is not a plain ``RuntimeError``, the type MONAI wraps errors in (``applying
+    transform <...>``, ``Failed to instantiate component ...``, ``Failed to evaluate ...``); the last one when all
+    are. A reader's ``ValueError`` naming the file is kept, not the decoder's error it was raised from."""
+    chain, seen = [err], {id(err)}
+    while (
+        nxt := chain[-1].__cause__ or (None if chain[-1].__suppress_context__ else chain[-1].__context__)
+    ) is not None:
+        if id(nxt) in seen:
+            break
+        chain.append(nxt)
+        seen.add(id(nxt))
+    return next((e for e in chain if type(e) is not RuntimeError), chain[-1])
+
+
+def cause_last() -> bool:
+    """Make a failed ``python -m monai.bundle run`` end with its cause: the first entry of a bundle's ``"run"``
+    (``"$monai_angio.bundle_utils.cause_last()"``, after ``"$import monai_angio.bundle_utils"``).
+
+    A missing or corrupt input ends the run with ``RuntimeError: applying transform <...LoadCined object at 0x...>``
+    (a bad option with ``RuntimeError: Failed to instantiate component ...``), the cause buried tens to hundreds of
+    lines above. Under ``python -m monai.bundle`` this installs a :data:`sys.excepthook` that prints the traceback as
+    before and then ``error: <the root error>`` (:func:`root_cause`) as the last line of stderr; the exit status
+    stays 1. It covers every error after it: building the evaluator (options, devices, networks) and running it.
+    Called from Python (``monai.bundle.run``, a test, MONAI Label) it does nothing: errors propagate unchanged.
+
+    Returns:
+        Whether the hook was installed (False from Python, or when it already is).
+    """
+    if not _bundle_command_line() or getattr(sys.excepthook, "cause_last", False):
+        return False
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        previous(kind, value, tb)
+        if isinstance(value, Exception):
+            root = root_cause(value)
+            text = " ".join(line.strip() for line in str(root).splitlines() if line.strip())
+            print(f"error: {text or type(root).__name__}", file=sys.stderr, flush=True)
+
+    hook.cause_last = True  # type: ignore[attr-defined]
+    sys.excepthook = hook
+    return True
+
+
+def _bundle_command_line() -> bool:
+    """Whether this process is ``python -m monai.bundle`` (possibly started by ``torchrun``)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec is not None and spec.name in ("monai.bundle", "monai.bundle.__main__")

@@ -11,7 +11,15 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["BUNDLES", "bundle_dirs", "bundle_parser", "bundles_of_task", "find_bundle", "load_bundle_network"]
+__all__ = [
+    "BUNDLES",
+    "bundle_dirs",
+    "bundle_parser",
+    "bundles_of_task",
+    "find_bundle",
+    "is_bundle_path",
+    "load_bundle_network",
+]
 
 #: every bundle of the project and its task (``"interpolation"``: a two-frame interpolator usable as a
 #: ``monai-angio interpolate`` method; ``"deblurring"``: a frame restorer for ``monai-angio deblur``)
@@ -33,15 +41,34 @@ def bundle_dirs() -> list[Path]:
     return dirs
 
 
+def is_bundle_path(bundle: str | os.PathLike) -> bool:
+    """Whether ``bundle`` is given as a path (a ``PathLike``, or text that is absolute, ``.``/``..`` or holds a path
+    separator: ``./my_bundle``, ``../x``, ``/opt/b``, ``bundles/x``) rather than a bare name."""
+    if not isinstance(bundle, str):
+        return True
+    seps = [os.sep] + ([os.altsep] if os.altsep else [])
+    return bundle in (".", "..") or any(sep in bundle for sep in seps) or Path(bundle).is_absolute()
+
+
 def find_bundle(name: str | os.PathLike) -> Path | None:
-    """The folder of a bundle given as a folder (holding ``configs/inference.json``) or by name in
-    :func:`bundle_dirs`; ``None`` when there is none."""
-    path = Path(name)
-    if (path / "configs" / "inference.json").is_file():
-        return path
+    """The folder of a bundle: an installed bundle by its bare name, or a folder given as a path.
+
+    A bare name (``cerebral_dsa_deblurring``) is looked up only in :func:`bundle_dirs`, never in the current
+    folder: a folder of that name there (from a download, an archive, another user) would otherwise run its
+    ``configs/inference.json``, whose ``$`` expressions are Python. A folder is used only when given as a path
+    (:func:`is_bundle_path`: ``./cerebral_dsa_deblurring``, an absolute path, a ``Path``).
+
+    Returns:
+        The bundle folder (holding ``configs/inference.json``), or ``None`` when there is none.
+    """
+    if is_bundle_path(name):
+        path = Path(name)
+        return path if (path / "configs" / "inference.json").is_file() else None
+    if not name:
+        return None
     for root in bundle_dirs():
-        if (root / str(name) / "configs" / "inference.json").is_file():
-            return root / str(name)
+        if (root / name / "configs" / "inference.json").is_file():
+            return root / name
     return None
 
 
@@ -55,7 +82,12 @@ def bundle_parser(bundle: str | os.PathLike) -> tuple[Path, Any]:
 
     root = find_bundle(bundle)
     if root is None:
-        raise ValueError(f"no bundle {str(bundle)!r}: expected a folder with configs/inference.json.")
+        expected = (
+            "a folder with configs/inference.json"
+            if is_bundle_path(bundle)
+            else "an installed bundle's name (a bundle folder is given as a path: ./name, /path/name)"
+        )
+        raise ValueError(f"no bundle {str(bundle)!r}: expected {expected}.")
     parser = ConfigParser()
     parser.read_config(root / "configs" / "inference.json")
     parser["bundle_root"] = str(root)
@@ -71,7 +103,8 @@ def load_bundle_network(
     """Build a bundle's network definition and load its weights (``weights_only=True``).
 
     Args:
-        bundle: a bundle folder (holding ``configs/inference.json``) or the name of one in :func:`bundle_dirs`.
+        bundle: an installed bundle's name (in :func:`bundle_dirs`) or a bundle folder given as a path
+            (:func:`find_bundle`).
         device: where to put the network.
         network_key: the inference-config key of the network definition.
         ckpt_key: the inference-config key of the weights' path (``models/model.pt`` when the config has none).

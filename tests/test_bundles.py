@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from monai_angio.bundles import BUNDLES, bundle_dirs, bundle_parser, bundles_of_task, find_bundle, load_bundle_network
+from monai_angio.bundles import (
+    BUNDLES,
+    bundle_dirs,
+    bundle_parser,
+    bundles_of_task,
+    find_bundle,
+    is_bundle_path,
+    load_bundle_network,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "bundles"
@@ -67,8 +75,10 @@ def test_bundle_parser(tmp_path):
     assert root == SHIPPED / "cerebral_dsa_deblurring"
     assert parser["bundle_root"] == str(root)
     assert parser.get_parsed_content("ckpt_path") == str(root / "models" / "model.pt")
-    with pytest.raises(ValueError, match=r"no bundle 'missing': expected a folder with configs/inference.json\."):
+    with pytest.raises(ValueError, match=r"no bundle 'missing': expected an installed bundle's name \(a bundle folder"):
         bundle_parser("missing")
+    with pytest.raises(ValueError, match=r"no bundle '\./missing': expected a folder with configs/inference.json"):
+        bundle_parser("./missing")
     with pytest.raises(ValueError, match="no bundle"):
         bundle_parser(tmp_path)
 
@@ -117,3 +127,46 @@ def test_load_bundle_network_of_a_folder_and_its_errors(tmp_path):
     other = _bundle(tmp_path / "d", {**CONV, "ckpt_path": str(tmp_path / "w.pt")})
     torch.save(ref.state_dict(), tmp_path / "w.pt")
     torch.testing.assert_close(load_bundle_network(other).weight, ref.weight)
+
+
+def test_a_bare_name_never_resolves_to_a_folder_in_the_working_directory(tmp_path, monkeypatch):
+    """A folder named like a bundle in the current folder ran its inference.json (Python in ``$`` expressions)."""
+    name = "cerebral_dsa_deblurring"
+    marker = tmp_path / "PWNED"
+    _bundle(tmp_path / name, {"options": f"$open({str(marker)!r}, 'w')", "network_def": CONV["network_def"]})
+    _bundle(tmp_path / "only_here", CONV)
+    monkeypatch.chdir(tmp_path)
+    assert find_bundle(name) == SHIPPED / name  # the installed one
+    assert bundle_parser(name)[0] == SHIPPED / name
+    assert find_bundle("only_here") is None  # not installed: a bare name is not a path
+    with pytest.raises(ValueError, match="expected an installed bundle's name"):
+        load_bundle_network("only_here")
+    assert not marker.exists()
+    # a folder given as a path: ./name, ../x/name, an absolute path, a Path, a name holding a separator
+    assert find_bundle(f"./{name}") == Path(f"./{name}")
+    assert find_bundle(f"../{tmp_path.name}/only_here") == Path(f"../{tmp_path.name}/only_here")
+    assert find_bundle(str(tmp_path / "only_here")) == tmp_path / "only_here"
+    assert find_bundle(Path("only_here")) == Path("only_here")
+    (tmp_path / "sub").mkdir()
+    _bundle(tmp_path / "sub" / "b", CONV)
+    assert find_bundle(os.path.join("sub", "b")) == Path("sub") / "b"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "value, is_path",
+    [
+        ("cerebral_dsa_interpolation", False),
+        ("./x", True),
+        ("../x", True),
+        (".", True),
+        ("..", True),
+        ("a/b", True),
+        ("/abs/x", True),
+        (Path("x"), True),
+        ("x.y", False),
+        ("", False),
+    ],
+)
+def test_is_bundle_path(value, is_path):
+    assert is_bundle_path(value) is is_path

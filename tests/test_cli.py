@@ -183,7 +183,9 @@ def test_deblur_temporal_radius_on_a_small_cine_and_removed_flags_refused(phanto
         with pytest.raises(SystemExit) as exc:
             main(["deblur", str(src), str(tmp_path / "refused.dcm"), flag, "4"])
         assert exc.value.code == 2
-        assert f"unknown option {flag}; valid options: --temporal-radius" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert f"unknown option {flag} for deblur; valid options: --input, --output, --bundle" in err
+        assert "--overwrite, --temporal-radius, --global-motion, --balance, --tile-size." in err
     assert not (tmp_path / "refused.dcm").exists()
 
 
@@ -263,19 +265,19 @@ def test_a_baseline_runs_with_every_option_off(phantom_dcm, tmp_path):
             ["interpolate", "OUT/out.dcm"],
             "--factr",
             "--ensemble, --global-motion, --denoise-window, --adapt-steps",
-            "--factor, --method, --batch-size, --tile-size, --device",
+            "--input, --output, --factor, --method, --batch-size, --tile-size, --device, --overwrite",
         ),
         (
             ["dose-reduction", "--report", "OUT"],
             "--time-reversal",
             "--ensemble, --global-motion, --denoise-window, --adapt-steps",
-            "--factor, --method",
+            "--input, --factor, --method, --report",
         ),
         (
             ["deblur", "OUT/out.dcm"],
             "--self-ensemble",
             "--temporal-radius, --global-motion, --balance, --tile-size",
-            "--bundle, --batch-size, --device, --focal-spot, --sod, --sid, --pixel-spacing",
+            "--bundle, --batch-size, --device, --focal-spot, --sod, --sid, --pixel-spacing, --overwrite",
         ),
         (
             ["deblur", "OUT/out.dcm"],
@@ -292,9 +294,9 @@ def test_an_unknown_flag_exits_2_before_any_work(phantom_dcm, tmp_path, capsys, 
         with pytest.raises(SystemExit) as exc:
             main([name, str(src), *rest, flag, "4"])
         assert exc.value.code == 2
-        err = capsys.readouterr().err
-        assert f"unknown option {flag}; valid options: {valid}." in err
-        assert f"Command flags: {own}" in err
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith(f"monai-angio: error: unknown option {flag} for {name}; valid options: ")
+        assert own in err and err.endswith(f"{valid}.")
         assert not (tmp_path / "out").exists()
 
 
@@ -407,3 +409,261 @@ def test_temporal_deblurring_uses_the_dicom_geometry(tmp_path, capsys):
             ]
         )
     assert "at least 3 frames" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 23: outputs that never destroy, never mislead
+def _tree(root) -> dict[str, bytes | None]:
+    """Every file and folder under ``root`` with its content (folders: None): what is on disk."""
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
+
+
+def _exit_2(argv: list[str], capsys) -> str:
+    """Run the command line, expect exit status 2 before anything was done (nothing on stdout) and return the last
+    line of stderr."""
+    capsys.readouterr()  # what earlier commands printed
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert err and err[-1].startswith("monai-angio: error: "), err
+    assert captured.out == ""
+    return err[-1]
+
+
+@pytest.fixture
+def cine_tree(tmp_path):
+    """A folder ``g`` of PNG frames and a folder ``d`` holding a DICOM cine ``d/in.dcm``."""
+    _png_folder(tmp_path / "g")
+    (tmp_path / "d").mkdir()
+    write_cine(tmp_path / "d" / "in.dcm", torch.rand(5, 1, 16, 16), 12, method="test")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["interpolate", "d/in.dcm", "d/in.dcm"],  # the same file
+        ["interpolate", "g", "g"],  # the same folder
+        ["interpolate", "g", "g/out"],  # the output inside the input folder
+        ["interpolate", "g", "g/out.dcm"],
+        ["interpolate", "d/in.dcm", "d"],  # the input inside the output folder
+        ["interpolate", "d/in.dcm", "d", "--overwrite"],  # --overwrite does not change that
+        ["interpolate", "d/../d/in.dcm", "./d/in.dcm"],  # resolved
+        ["deblur", "g", "g"],
+        ["deblur", "g", "g/sharp"],
+        ["deblur", "d/in.dcm", "d", "--overwrite"],
+        ["dose-reduction", "g", "--report", "g"],
+        ["dose-reduction", "g", "--report", "g/report"],
+        ["dose-reduction", "d/in.dcm", "--report", "d", "--overwrite"],
+    ],
+)
+def test_the_input_is_never_written(cine_tree, monkeypatch, capsys, args):
+    monkeypatch.chdir(cine_tree)
+    before = _tree(cine_tree)
+    last = _exit_2([*args, "--method", "linear"] if args[0] != "deblur" else args, capsys)
+    src, out = args[1], args[3] if args[0] == "dose-reduction" else args[2]
+    assert f"the output {out} " in last and f" the input {src}: the input is never written" in last
+    assert _tree(cine_tree) == before  # nothing written, nothing removed
+
+
+def test_an_existing_output_is_refused_then_replaced_whole(cine_tree, capsys):
+    src, out, dcm = cine_tree / "g", cine_tree / "out", cine_tree / "out.dcm"
+    main(["interpolate", str(src), str(out), "--method", "linear", "--factor", "3"])
+    main(["interpolate", str(src), str(dcm), "--method", "linear", "--factor", "3"])
+    assert len(list(out.glob("*.png"))) == 9
+    for target in (out, dcm):
+        before = _tree(cine_tree)
+        last = _exit_2(["interpolate", str(src), str(target), "--method", "linear"], capsys)
+        assert last.endswith(f"{target} already exists: pass --overwrite to replace it.")
+        last = _exit_2(["deblur", str(src), str(target)], capsys)  # refused before the network loads
+        assert "already exists: pass --overwrite" in last
+        assert _tree(cine_tree) == before
+    main(["interpolate", str(src), str(out), "--method", "linear", "--factor", "1", "--overwrite"])
+    main(["interpolate", str(src), str(dcm), "--method", "linear", "--factor", "1", "--overwrite"])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "0000.png",
+        "0001.png",
+        "0002.png",
+        "0003.png",
+        "0004.png",
+        "frame_labels.csv",
+    ]  # fmt: skip  (no stale frames)
+    assert int(pydicom.dcmread(dcm).NumberOfFrames) == 5
+    assert not [p for p in cine_tree.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_an_existing_report_or_demo_folder_is_refused_then_replaced_whole(cine_tree, capsys):
+    src, report = cine_tree / "d" / "in.dcm", cine_tree / "report"
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report)])
+    first = json.loads((report / "summary.json").read_text())
+    before = _tree(cine_tree)
+    last = _exit_2(["dose-reduction", str(src), "--method", "linear", "--report", str(report)], capsys)
+    assert last.endswith(f"{report} already exists: pass --overwrite to replace it.")
+    assert _tree(cine_tree) == before
+    (report / "stale.csv").write_text("x")  # a folder holding other files is never replaced, even with --overwrite
+    last = _exit_2(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--overwrite"], capsys)
+    assert f"{report}: the folder holds other files than this command writes (stale.csv)" in last
+    (report / "stale.csv").unlink()
+    main(["dose-reduction", str(src), "--method", "linear", "--report", str(report), "--factor", "2", "--overwrite"])
+    assert json.loads((report / "summary.json").read_text())["factor"] == 2 != first["factor"]
+    assert sorted(p.name for p in report.iterdir()) == sorted(
+        ["frames.csv", "frames.png", "summary.json", "example.png", "reconstructed.dcm"]
+    )
+    demo = cine_tree / "demo"
+    demo.mkdir()
+    (demo / "phantom_xa.dcm").write_text("old")
+    before = _tree(cine_tree)
+    last = _exit_2(["demo", "--output-dir", str(demo), "--num-frames", "5", "--size", "32"], capsys)
+    assert last.endswith(f"{demo} already exists: pass --overwrite to replace it.")
+    (demo / "notes.txt").write_text("mine")
+    last = _exit_2(["demo", "--output-dir", str(demo), "--overwrite"], capsys)
+    assert "the folder holds other files than this command writes (notes.txt)" in last
+    assert _tree(cine_tree) == {**before, "demo/notes.txt": b"mine"}
+
+
+@pytest.mark.parametrize(
+    "args, flag, valid",
+    [
+        (["info", "IN", "--verbose"], "--verbose", "--path."),
+        (["methods", "--all"], "--all", "none."),
+        (["demo", "--output-dirr", "x"], "--output-dirr", "--output-dir, --factor, --num-frames, --size, --seed"),
+        (["demo", "--size", "32", "--fast"], "--fast", "--output-dir"),
+        (["info", "IN", "-z"], "-z", "--path."),
+    ],
+)
+def test_an_unknown_flag_stops_every_command_before_any_work(cine_tree, monkeypatch, capsys, args, flag, valid):
+    """info, methods and demo take no **options: Fire ran them and only then said "Could not consume arg"."""
+    monkeypatch.chdir(cine_tree)
+    before = _tree(cine_tree)
+    args = [str(cine_tree / "d" / "in.dcm") if a == "IN" else a for a in args]
+    last = _exit_2(args, capsys)
+    assert f"unknown option {flag} for {args[0]}; valid options: {valid}" in last  # and nothing ran (_exit_2)
+    assert _tree(cine_tree) == before  # no demo folder
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["interpolate", "g", "o", "--tile-size", "abc"], "--tile-size must be an integer >= 1 (or none), got 'abc'."),
+        (["interpolate", "g", "o", "--batch-size", "2.5"], "--batch-size must be an integer >= 1, got 2.5."),
+        (["interpolate", "g", "o", "--factor", "two"], "--factor must be an integer >= 1, got 'two'."),
+        (["interpolate", "g", "o", "--overwrite", "yes"], "--overwrite is a switch and takes no value, got 'yes'."),
+        (["deblur", "g", "o", "--focal-spot", "big"], "--focal-spot must be a positive number (or none), got 'big'."),
+        (["deblur", "g", "o", "--sod", "-700"], "--sod must be a positive number (or none), got -700."),
+        (["dose-reduction", "g", "--batch-size", "0"], "--batch-size must be an integer >= 1, got 0."),
+        (["demo", "--num-frames", "many"], "--num-frames must be an integer >= 1, got 'many'."),
+        (["demo", "--seed", "-1"], "--seed must be an integer >= 0, got -1."),
+        (["dose-reduction", "g", "--report", "--factor", "2"], "--report takes one value (a path or a name), got True"),
+        (["interpolate", "g"], "interpolate needs OUTPUT; see monai-angio interpolate --help."),
+        (["info", "g", "extra"], "unexpected argument 'extra' for info"),
+        (["interpolat", "g", "o"], "unknown command 'interpolat'; commands: deblur, demo, dose-reduction, info"),
+    ],
+)
+def test_a_flag_of_the_wrong_type_is_named_with_the_type_expected(cine_tree, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(cine_tree)
+    before = _tree(cine_tree)
+    assert message in _exit_2(args + (["--method", "linear"] if args[0] == "interpolate" else []), capsys)
+    assert _tree(cine_tree) == before
+
+
+def test_fire_shortcuts_and_none_reach_the_command(cine_tree, monkeypatch):
+    monkeypatch.chdir(cine_tree)
+    main(["interpolate", "g", "out", "-m", "linear", "-f", "2", "--tile-size", "none", "-o"])  # as --help lists them
+    assert len(list((cine_tree / "out").glob("*.png"))) == 7
+
+
+@pytest.mark.parametrize(
+    "device, message",
+    [
+        ("gpu0", "--device must be cpu, cuda or cuda:N, got 'gpu0'."),
+        ("cuda", "--device cuda: CUDA is not available on this machine"),
+    ],
+)
+@pytest.mark.parametrize("command", ["interpolate", "deblur", "dose-reduction"])
+def test_a_bad_device_is_refused_before_any_work(cine_tree, monkeypatch, capsys, command, device, message):
+    """A baseline ignored --device cuda silently; an unknown device ended in a traceback."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.chdir(cine_tree)
+    before = _tree(cine_tree)
+    args = [command, "g"] + ([] if command == "dose-reduction" else ["out"]) + ["--device", device]
+    assert message in _exit_2(args + (["--method", "linear"] if command != "deblur" else []), capsys)
+    assert _tree(cine_tree) == before
+
+
+@pytest.mark.parametrize(
+    "error, message",
+    [
+        (PermissionError(13, "Permission denied", "/x/in.dcm"), "/x/in.dcm: Permission denied"),
+        (FileExistsError(17, "File exists", "/x/out"), "/x/out: File exists"),
+        (IsADirectoryError(21, "Is a directory", "/x/dir"), "/x/dir: Is a directory"),
+        (NotADirectoryError(20, "Not a directory", "/x/file/out"), "/x/file/out: Not a directory"),
+        (OSError(28, "No space left on device"), "[Errno 28] No space left on device"),
+        (ValueError("first line\n  second line"), "first line second line"),
+    ],
+)
+def test_file_system_errors_end_with_one_line(monkeypatch, capsys, error, message):
+    import monai_angio.io
+
+    def fail(path):
+        raise error
+
+    monkeypatch.setattr(monai_angio.io, "describe", fail)
+    last = _exit_2(["info", "anything"], capsys)
+    assert last == f"monai-angio: error: {message}"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_interrupted_exits_130_with_one_line(monkeypatch, capsys):
+    import monai_angio.io
+
+    def interrupt(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(monai_angio.io, "describe", interrupt)
+    with pytest.raises(SystemExit) as exc:
+        main(["info", "anything"])
+    assert exc.value.code == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("monai-angio: interrupted")
+
+
+def _malicious_bundle(root, name: str, marker) -> None:
+    """A folder called like a shipped bundle whose inference.json writes ``marker`` when any entry is parsed."""
+    payload = f"$open({str(marker)!r}, 'w').write('pwned')"
+    config = {key: payload for key in ("imports", "options", "network_def", "input_offset", "ckpt_path", "device")}
+    config["imports"] = [payload]
+    (root / name / "configs").mkdir(parents=True)
+    (root / name / "configs" / "inference.json").write_text(json.dumps(config))
+
+
+def test_a_bundle_folder_in_the_working_directory_never_wins(tmp_path, monkeypatch, capsys):
+    from monai_angio.bundles import find_bundle
+
+    marker = tmp_path / "PWNED"
+    for name in ("cerebral_dsa_deblurring", "cerebral_dsa_interpolation"):
+        _malicious_bundle(tmp_path, name, marker)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONAI_ANGIO_BUNDLES", raising=False)
+    write_cine(tmp_path / "in.dcm", torch.rand(3, 1, 16, 16), 12, method="test")
+    main(["deblur", "in.dcm", "sharp.dcm", "--tile-size", "none"])  # the default --bundle cerebral_dsa_deblurring
+    main(["interpolate", "in.dcm", "i.dcm", "--method", "cerebral_dsa_interpolation", "--ensemble", "none",
+          "--denoise-window", "0", "--global-motion", "none"])  # fmt: skip
+    main(["interpolate", "in.dcm", "e.dcm", "--method", "linear", "--ensemble", "cerebral_dsa_interpolation"])
+    assert not marker.exists()
+    err = capsys.readouterr().err
+    for name in ("cerebral_dsa_deblurring", "cerebral_dsa_interpolation"):
+        assert f"using bundle {find_bundle(name).resolve()}\n" in err  # the installed one, named on stderr
+        assert find_bundle(name).resolve() != (tmp_path / name).resolve()
+    assert err.count("using bundle ") == 3
+    # a folder is used only when given as a path, and then named too
+    with pytest.raises(SystemExit):
+        main(["deblur", "in.dcm", "x.dcm", "--bundle", "./cerebral_dsa_deblurring"])
+    assert marker.exists()  # the user asked for that folder: it ran (and, here, failed)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"using bundle {(tmp_path / 'cerebral_dsa_deblurring').resolve()}"
+    assert err[-1].startswith("monai-angio: error: bundle ./cerebral_dsa_deblurring: ")
+
+
+def test_a_baseline_does_not_name_a_bundle(cine_tree, capsys):
+    main(["interpolate", str(cine_tree / "g"), str(cine_tree / "o"), "--method", "linear"])
+    assert "using bundle" not in capsys.readouterr().err
