@@ -114,10 +114,16 @@ class AngioCLI:
 
     @_checked
     def info(self, path: str) -> None:
-        """What a file or folder holds: format, modality, frames, size, bit depth, frame rate."""
-        from monai_angio.io import describe
+        """What a file or folder holds: format, modality, frames, size, bit depth, frame rate.
 
-        for key, value in describe(path).items():
+        The pixel data are decoded too: an input that cannot be read as a cine (cut short, a decoder missing, float
+        frames) ends with an error instead of a description.
+        """
+        from monai_angio.io import describe, read_cine
+
+        description = describe(path)
+        read_cine(path)
+        for key, value in description.items():
             print(f"{key:<28}{value}")
 
     @_checked
