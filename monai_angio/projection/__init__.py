@@ -1,0 +1,40 @@
+# Copyright (c) 2026 monai-angio developers
+# SPDX-License-Identifier: Apache-2.0
+"""C-arm projection: acquisition geometry (views, trajectories, DICOM and RTK conversion), forward projectors, and
+volumes to project (NIfTI, DICOM series with gantry tilt, HU to attenuation)."""
+
+from .geometry import (
+    LPS_TO_RTK,
+    CArmGeometry,
+    Trajectory,
+    fixed_view,
+    from_dicom,
+    rotational_sweep,
+    table_pan,
+    to_dicom,
+    to_rtk,
+    trajectory_from_dicom,
+    trajectory_to_dicom,
+)
+from .projector import ForwardProjector, forward_project, rtk_forward_project
+from .volume import hu_to_attenuation, load_volume, mu_water
+
+__all__ = [
+    "LPS_TO_RTK",
+    "CArmGeometry",
+    "ForwardProjector",
+    "Trajectory",
+    "fixed_view",
+    "forward_project",
+    "from_dicom",
+    "hu_to_attenuation",
+    "load_volume",
+    "mu_water",
+    "rotational_sweep",
+    "rtk_forward_project",
+    "table_pan",
+    "to_dicom",
+    "to_rtk",
+    "trajectory_from_dicom",
+    "trajectory_to_dicom",
+]
