@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """``monai-angio`` command line (python-fire).
 
-Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``
+Commands: ``info``, ``methods``, ``interpolate``, ``deblur``, ``dose-reduction``, ``demo``, ``project``
 (``monai-angio COMMAND --help``).
 """
 
@@ -28,6 +28,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: the smallest value of an integer flag (1 when not listed)
 _MINIMUM = {"seed": 0}
+#: number flags that take any finite value (angles); the others must be positive
+_SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg")
+#: the trajectories and projectors of ``project``
+_TRAJECTORIES = ("rotational", "fixed")
+_BACKENDS = ("torch", "rtk")
 #: what a dose-reduction report folder holds (``--overwrite`` replaces only such a folder)
 _REPORT_FILES = ("frames.csv", "frames.png", "summary.json", "example.png", "reconstructed.dcm")
 #: what a demo folder holds: the phantom cine, the summary and one report folder per method
@@ -38,7 +43,8 @@ def _checked(command: F) -> F:
     """Check a command's flags against its signature before it runs (Fire passes any text it cannot read as a
     Python literal through as a string, ``--tile-size abc`` included).
 
-    Every flag must have its annotated type: an integer (``>= 1``; ``--seed >= 0``), a positive finite number, a
+    Every flag must have its annotated type: an integer (``>= 1``; ``--seed >= 0``), a positive finite number (any
+    finite number for the angles of ``project``), a
     boolean switch (``--overwrite``, given without a value) or one value (a path, a name); a flag that may be
     ``None`` also takes ``none``. ``--device`` must name a device this machine has. Paths and names Fire read as
     numbers are turned back into text.
@@ -80,8 +86,13 @@ def _flag_value(name: str, value: Any, hint: Any) -> Any:
             raise ValueError(f"{flag} must be an integer >= {minimum}{or_none}, got {value!r}.")
         return value
     if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{flag} must be a positive number{or_none}, got {value!r}.")
+        signed = name in _SIGNED
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not (math.isfinite(value) and (signed or value > 0))
+        ):
+            raise ValueError(f"{flag} must be a {'finite' if signed else 'positive'} number{or_none}, got {value!r}.")
         return float(value)
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
@@ -370,6 +381,167 @@ class AngioCLI:
             (out / "summary.json").write_text(json.dumps(summaries, indent=2))
         _print_summary(summaries)
         print(f"reports in {Path(output_dir).resolve()}")
+
+    @_checked
+    def project(
+        self,
+        volume: str,
+        output: str,
+        trajectory: str = "rotational",
+        frames: int = 100,
+        size: int = 256,
+        spacing_mm: float | None = 2.0,
+        sod: float = 750.0,
+        sid: float = 1100.0,
+        pixel_mm: float | None = None,
+        start_deg: float = -100.0,
+        range_deg: float = 200.0,
+        duration_s: float = 4.5,
+        primary_deg: float = 0.0,
+        secondary_deg: float = 0.0,
+        frame_rate: float = 15.0,
+        energy_kev: float = 70.0,
+        backend: str = "torch",
+        device: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        """Simulate X-ray projections of a CT VOLUME along a C-arm trajectory and write them to OUTPUT (a ``.dcm``).
+
+        VOLUME: a NIfTI file (``.nii``, ``.nii.gz``) or a folder holding one DICOM series, in HU; it is resampled to
+        SPACING_MM (mm, isotropic; ``none`` keeps its grid), turned to the patient's LPS axes and centred on the
+        isocenter, and its HU become attenuation at ENERGY_KEV. TRAJECTORY: ``rotational`` (FRAMES views, the primary
+        angle from START_DEG to START_DEG + RANGE_DEG in DURATION_S seconds) or ``fixed`` (FRAMES views at
+        PRIMARY_DEG at FRAME_RATE frames/s); SECONDARY_DEG (CRA positive) for both. The detector has SIZE x SIZE
+        pixels of PIXEL_MM (default 300 mm / SIZE) at SID mm from the source, the isocenter SOD mm from it.
+
+        Each pixel holds the detector intensity ``I = exp(-line integral)`` (1 where nothing attenuates), written in
+        16 bits to a derived XA multi-frame DICOM (ImageType DERIVED\\SECONDARY, DerivationDescription "synthetic
+        projection", PixelIntensityRelationship LIN) with the trajectory's geometry: PositionerPrimaryAngle and
+        PositionerPrimary/SecondaryAngleIncrement, DistanceSourceToDetector, DistanceSourceToPatient,
+        ImagerPixelSpacing, FrameTime. BACKEND: ``torch`` (DEVICE ``cpu`` or ``cuda``, default CUDA when available)
+        or ``rtk`` (RTK's Joseph projector, CPU). An existing OUTPUT is refused unless OVERWRITE is given.
+        """
+        from monai_angio.io import write_cine
+        from monai_angio.io.cine import CINE_FILE_SUFFIXES
+
+        if trajectory not in _TRAJECTORIES:
+            raise ValueError(f"--trajectory must be one of {', '.join(_TRAJECTORIES)}, got {trajectory!r}.")
+        if backend not in _BACKENDS:
+            raise ValueError(f"--backend must be one of {', '.join(_BACKENDS)}, got {backend!r}.")
+        if Path(output).suffix.lower() not in CINE_FILE_SUFFIXES:
+            raise ValueError(f"{output}: project writes a DICOM file: the output must end in .dcm.")
+        _check_output(volume, output, overwrite)
+        views = _trajectory(
+            trajectory, frames, size, sod, sid, pixel_mm, start_deg, range_deg, duration_s, primary_deg,
+            secondary_deg, frame_rate,
+        )  # fmt: skip
+        mu, spacing = _attenuation_volume(volume, spacing_mm, energy_kev)
+        integrals = _line_integrals(mu, spacing, views, backend, device)
+        intensity = torch.exp(-integrals).unsqueeze(1)  # (N, 1, rows, cols) in (0, 1]
+        attributes = _projection_attributes(views)
+        times_ms = 1000.0 * views.times_s
+        interval = float(times_ms[1] - times_ms[0]) if frames > 1 else None
+        written = write_cine(
+            output,
+            intensity,
+            16,
+            method=f"synthetic projection of {Path(volume).name} ({trajectory}, {backend}, {energy_kev:g} keV, "
+            "I = exp(-line integral))",
+            frame_time_ms=interval,
+            overwrite=overwrite,
+            attributes=attributes,
+        )
+        print(f"{frames} {trajectory} projections {size}x{size} of {volume} -> {written}")
+
+
+def _trajectory(
+    kind: str,
+    frames: int,
+    size: int,
+    sod: float,
+    sid: float,
+    pixel_mm: float | None,
+    start_deg: float,
+    range_deg: float,
+    duration_s: float,
+    primary_deg: float,
+    secondary_deg: float,
+    frame_rate: float,
+) -> Any:
+    """The :class:`~monai_angio.projection.Trajectory` of ``project`` (a bad geometry: one ``ValueError`` line)."""
+    from monai_angio.projection import CArmGeometry, fixed_view, rotational_sweep
+
+    geometry = CArmGeometry(
+        sod_mm=sod,
+        sid_mm=sid,
+        detector_shape=(size, size),
+        pixel_mm=300.0 / size if pixel_mm is None else pixel_mm,
+        primary_deg=primary_deg,
+        secondary_deg=secondary_deg,
+    )
+    if kind == "fixed":
+        return fixed_view(geometry, frames, frame_rate)
+    return rotational_sweep(geometry, start_deg, range_deg, frames, duration_s)
+
+
+def _attenuation_volume(path: str, spacing_mm: float | None, energy_kev: float) -> tuple[torch.Tensor, tuple]:
+    """A CT volume (HU) as attenuation per mm on the patient's LPS axes.
+
+    Returns:
+        ``((D, H, W) float32 tensor along world z, y, x, (sz, sy, sx) spacing in mm)``.
+    """
+    import torch.nn.functional as F  # noqa: N812
+
+    from monai_angio.projection import hu_to_attenuation, load_volume
+
+    nifti = not Path(path).is_dir()
+    hu, meta = load_volume(path, None if nifti else spacing_mm)
+    hu, spacing = _lps_axes(hu, np.asarray(meta["spacing_mm"], dtype=np.float64), np.asarray(meta["direction"]))
+    volume = torch.from_numpy(np.ascontiguousarray(hu))
+    if spacing_mm is not None and not np.allclose(spacing, spacing_mm):
+        shape = [max(1, round(n * s / spacing_mm)) for n, s in zip(volume.shape, spacing, strict=True)]
+        mode = "area" if all(m <= n for m, n in zip(shape, volume.shape, strict=True)) else "trilinear"
+        volume = F.interpolate(volume[None, None], size=shape, mode=mode)[0, 0]
+        spacing = np.full(3, spacing_mm)
+    mu = hu_to_attenuation(volume, energy_kev)
+    return mu.float(), tuple(float(s) for s in spacing)
+
+
+def _lps_axes(volume: np.ndarray, spacing: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A ``(D, H, W)`` volume whose array axes run along ``direction``'s columns (W, H, D in LPS) turned onto the
+    nearest world axes (z, y, x), flipped where they run backwards; ``spacing`` (z, y, x) follows the axes."""
+    world = np.argmax(np.abs(direction), axis=0)  # world axis (x, y, z) of array axes W, H, D
+    if sorted(world.tolist()) != [0, 1, 2]:
+        raise ValueError("the volume's axes are too oblique to be turned onto the patient axes.")
+    order = [2 - int(np.flatnonzero(world == k)[0]) for k in (2, 1, 0)]  # input array axis of output z, y, x
+    out = np.transpose(volume, order)
+    signs = [direction[k, 2 - order[2 - k]] for k in (2, 1, 0)]
+    flips = tuple(axis for axis, sign in enumerate(signs) if sign < 0)
+    return (np.flip(out, flips) if flips else out), spacing[order]
+
+
+def _line_integrals(mu: torch.Tensor, spacing: tuple, views: Any, backend: str, device: str | None) -> torch.Tensor:
+    """``(N, rows, cols)`` float32 line integrals of ``mu`` along ``views`` (CPU tensor)."""
+    from monai_angio.projection import forward_project, rtk_forward_project
+
+    if backend == "rtk":
+        try:
+            return torch.from_numpy(rtk_forward_project(mu.numpy(), spacing, views))
+        except ImportError as err:
+            raise ValueError(f"--backend rtk needs ITK with RTK (pip install itk-rtk): {err}") from None
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    with torch.no_grad():
+        return forward_project(mu[None, None].to(dev), spacing, views)[0].cpu()
+
+
+def _projection_attributes(views: Any) -> dict[str, Any]:
+    """The XA attributes of a ``project`` output: the trajectory's geometry (the writer sets the frame times)."""
+    from monai_angio.projection import trajectory_to_dicom
+
+    attributes = trajectory_to_dicom(views)
+    attributes.pop("FrameTimeVector")  # the writer's, from the same times
+    attributes["PixelIntensityRelationship"] = "LIN"  # I = exp(-line integral), linear in the detected intensity
+    return attributes
 
 
 def _document_options() -> None:

@@ -297,6 +297,7 @@ def write_cine(
     frame_time_ms: float | None = None,
     reference: str | os.PathLike | None = None,
     overwrite: bool = False,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write float frames ``(T, 1, H, W)`` in [0, 1] at ``bits_stored`` bits: a DICOM file (``.dcm``) or a folder.
 
@@ -322,6 +323,8 @@ def write_cine(
             reference's interval divided by ``factor``).
         reference: the DICOM file the cine derives from (:func:`dicom_reference`), for a DICOM output.
         overwrite: replace an existing output (a whole folder; see :func:`check_cine_output`).
+        attributes: more DICOM attributes (pydicom keyword -> value) for a DICOM output
+            (:func:`~monai_angio.io.write_dicom_cine`); a folder output refuses them.
 
     Returns:
         The DICOM file or the folder written.
@@ -340,6 +343,8 @@ def write_cine(
         shape = tuple(frames.shape) if hasattr(frames, "shape") else type(frames).__name__
         raise ValueError(f"{output}: frames must be a (T, 1, H, W) tensor, got {shape}.")
     kind = check_cine_output(output, overwrite=overwrite)
+    if attributes and kind != "dicom":
+        raise ValueError(f"{output}: DICOM attributes need a DICOM output (.dcm); a folder of frames has no header.")
     if not torch.isfinite(frames).all():
         raise ValueError(f"{output}: the frames contain NaN or Inf values.")
     data = quantize_bit_depth(frames[:, 0], bits_stored)
@@ -357,6 +362,7 @@ def write_cine(
             frame_time_ms=frame_time_ms,
             bits_stored=bits_stored,
             overwrite=overwrite,
+            attributes=attributes,
         )
     with atomic_output(output, overwrite, folder=True, parents=True) as tmp:
         files = _write_pixels(tmp, data, atomic=False)

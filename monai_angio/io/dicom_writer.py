@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
@@ -83,6 +84,22 @@ _ACQUISITION_KEYWORDS = (
     "LossyImageCompressionMethod",
 )
 _GEOMETRY_KEYWORDS = ("PixelSpacing", "ImagerPixelSpacing", "SequenceOfUltrasoundRegions")
+#: attributes the writer derives from the frames and its own identity: ``attributes`` may repeat them, never change them
+_WRITER_KEYWORDS = (
+    "Rows",
+    "Columns",
+    "NumberOfFrames",
+    "SamplesPerPixel",
+    "PhotometricInterpretation",
+    "BitsAllocated",
+    "BitsStored",
+    "HighBit",
+    "PixelRepresentation",
+    "PixelData",
+    "SOPClassUID",
+    "SOPInstanceUID",
+    "Modality",
+)
 
 
 def _sop_class(modality: str, bits_allocated: int) -> str:
@@ -212,6 +229,30 @@ def _ds_number(value: float) -> str:
     return text if len(text) <= 16 else f"{value:.8e}"[:16]
 
 
+def _set_attributes(ds: Dataset, attributes: Mapping[str, Any], path: Path) -> None:
+    """Set extra attributes (pydicom keyword -> value) on ``ds``; DS values are written in at most 16 characters.
+
+    Raises:
+        ValueError: an unknown keyword, or one of :data:`_WRITER_KEYWORDS` with another value than the writer's.
+    """
+    for keyword, value in attributes.items():
+        if tag_for_keyword(keyword) is None:
+            raise ValueError(f"{path}: attributes: {keyword!r} is not a DICOM keyword.")
+        vr = dictionary_VR(keyword)
+        if vr == "DS":
+            value = (
+                [_ds_number(float(v)) for v in value]
+                if isinstance(value, (list, tuple, np.ndarray))
+                else (_ds_number(float(value)))
+            )
+        if keyword in _WRITER_KEYWORDS:
+            if keyword not in ds or str(ds[keyword].value) != str(value):
+                written = ds[keyword].value if keyword in ds else "nothing"
+                raise ValueError(f"{path}: attributes: {keyword} is set by the writer ({written}), got {value!r}.")
+            continue
+        setattr(ds, keyword, value)
+
+
 def write_dicom_cine(
     path: str | os.PathLike,
     frames: Any,
@@ -224,6 +265,7 @@ def write_dicom_cine(
     bits_stored: int | None = None,
     modality: str | None = None,
     overwrite: bool = False,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a derived multi-frame grayscale cine as one DICOM file.
 
@@ -253,6 +295,11 @@ def write_dicom_cine(
             other integer frames. Required for float frames without reference.
         modality: modality ("XA", "RF", "US", ...; "XRF" means "RF"); default the reference's, else "XA".
         overwrite: replace an existing file.
+        attributes: more attributes, pydicom keyword -> value (e.g. the C-arm geometry of
+            :func:`~monai_angio.projection.trajectory_to_dicom`), set last: they replace what the writer would set
+            (``PixelIntensityRelationship``, ``ImageType``, ...), except the attributes describing the pixel data and
+            the instance (Rows, Columns, NumberOfFrames, Bits*, SOP UIDs, Modality, ...), which they may only
+            repeat. DS values are written in at most 16 characters.
 
     Returns:
         The path written.
@@ -260,7 +307,8 @@ def write_dicom_cine(
     Raises:
         OutputExistsError: the file exists and ``overwrite`` is False (a ``ValueError``).
         ValueError: for frames of the wrong shape, NaN/Inf, values outside the bits-stored range, a synthesized mask
-            of the wrong length, bad frame times, or an output path that cannot be written (an existing folder, a
+            of the wrong length, bad frame times, an unknown keyword in ``attributes`` or one changing a pixel-data
+            attribute, or an output path that cannot be written (an existing folder, a
             parent that is not a writable folder).
         TypeError: for non-numeric frames or a bad reference type.
     """
@@ -411,6 +459,8 @@ def write_dicom_cine(
         increment = _FRAME_LABEL_VECTOR
     if increment is not None:
         ds.FrameIncrementPointer = increment
+    if attributes:
+        _set_attributes(ds, attributes, path)
     data = pixels.astype("<u2" if bits_allocated == 16 else np.uint8, copy=False).tobytes()
     if len(data) % 2:
         data += b"\x00"
