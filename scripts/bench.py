@@ -13,6 +13,8 @@ Studies (each writes ``docs/bench/<report>.json`` and ``.md``; ``python scripts/
                  neighbours, headline the non-blind temporal network's gain (report deblur_temporal)
   ops            the warping operators, PyTorch reference and Triton kernels, forward and backward (report ops)
   speed          ms per frame and peak memory of the networks in fresh processes (report speed)
+  projection     time and peak memory of RTK's Joseph and the PyTorch forward projectors over a 200° rotational
+                 sweep, in fresh processes; --quick: 64³ to 8 views of 128² (report projection)
 
 ``--rows NAME ...`` (names or shell patterns) measures only those rows and keeps the other rows of the last report.
 The data of every study are defined once in :mod:`monai_angio.benchmarks.datasets`. A bundle's ``metadata.json``
@@ -25,7 +27,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from monai_angio.benchmarks import deblurring, interpolation, ops, speed
+from monai_angio.benchmarks import deblurring, interpolation, ops, projection, speed
 from monai_angio.benchmarks.report import OUT
 
 #: study -> (help, adds its options, runs it)
@@ -39,6 +41,11 @@ STUDIES = {
     "deblurring": ("the deblurring bundle, single-frame and temporal", deblurring.add_arguments, deblurring.run),
     "ops": ("the warping operators, PyTorch and Triton", ops.add_arguments, ops.run),
     "speed": ("ms per frame and peak memory of the networks", speed.add_arguments, speed.run),
+    "projection": (
+        "time and peak memory of the forward projectors over a rotational sweep",
+        projection.add_arguments,
+        projection.run,
+    ),
 }
 
 

@@ -10,7 +10,8 @@
 * :mod:`.deblurring`: the ``deblurring`` study (single-frame and temporal rows) and the deblurring bundle's
   ``eval_metrics``;
 * :mod:`.ops`: the ``ops`` study (the warping operators, PyTorch reference and Triton kernels);
-* :mod:`.speed`: the ``speed`` study (ms per frame and peak memory of the bundles' networks).
+* :mod:`.speed`: the ``speed`` study (ms per frame and peak memory of the bundles' networks);
+* :mod:`.projection`: the ``projection`` study (time and peak memory of the forward projectors over a sweep).
 
 Nothing here is imported by the rest of the package.
 """
