@@ -263,15 +263,7 @@ def run(args: argparse.Namespace) -> None:
     old = previous_report("projection", args.out, setup, args.rows is not None)
     results: dict = {}
     for row in rows:
-        case = {
-            "row": row,
-            "size": args.size,
-            "frames": args.frames,
-            "detector": args.detector,
-            "measure_frames": measure,
-            "threads": threads,
-            "views_per_call": args.views_per_call,
-        }
+        case = {"row": row, **{key: value for key, value in setup.items() if key != "range_deg"}}
         r = run_worker(__name__, case, args.timeout, threads)
         results[row] = r
         print(
