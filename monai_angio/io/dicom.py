@@ -30,6 +30,7 @@ __all__ = [
     "DICOM_EXTENSIONS",
     "is_dicom_file",
     "read_dicom",
+    "read_series_headers",
     "read_dicom_series",
     "read_dicom_header",
     "dicom_header_meta",
@@ -502,6 +503,24 @@ def check_single_series(headers: Sequence[tuple[Path, Dataset]], folder: str | o
         raise ValueError(f"{folder}: the folder mixes {len(series)} series: " + "; ".join(parts) + ".")
 
 
+def read_series_headers(folder: str | os.PathLike, *, stop_before_pixels: bool = True) -> list[tuple[Path, Dataset]]:
+    """The ``(path, dataset)`` of every DICOM instance in ``folder``, checked to form one series (unsorted).
+
+    Raises:
+        FileNotFoundError: ``folder`` is not a folder.
+        ValueError: naming the folder, when it holds no DICOM file or instances of several series.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder.")
+    files = list_dicom_files(folder)
+    if not files:
+        raise ValueError(f"{folder}: empty folder: no DICOM files in it.")
+    headers = [(p, read_dicom_header(p, stop_before_pixels=stop_before_pixels)) for p in files]
+    check_single_series(headers, folder)
+    return headers
+
+
 def read_dicom_series(folder: str | os.PathLike, *, luminance: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
     """Read a folder of DICOM instances of one series as one sequence.
 
@@ -522,13 +541,7 @@ def read_dicom_series(folder: str | os.PathLike, *, luminance: bool = False) -> 
             and frames of different sizes (naming the offending file).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder.")
-    files = list_dicom_files(folder)
-    if not files:
-        raise ValueError(f"{folder}: no DICOM files in the folder.")
-    headers = [(p, read_dicom_header(p, stop_before_pixels=True)) for p in files]
-    check_single_series(headers, folder)
+    headers = read_series_headers(folder)
 
     def order(item: tuple[Path, Dataset]) -> tuple:
         p, ds = item

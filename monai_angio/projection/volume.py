@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from monai_angio.io.dicom import check_single_series, list_dicom_files, read_dicom_header
+from monai_angio.io.dicom import read_series_headers
 
 __all__ = [
     "MU_WATER_PER_MM",
@@ -246,15 +246,9 @@ def load_dicom_volume(
             DICOM, slices of different orientation/spacing/size, two slices at the same position, NaN/Inf.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"{folder}: not a folder.")
-    files = list_dicom_files(folder)
-    if not files:
-        raise ValueError(f"{folder}: empty folder: no DICOM files in it.")
-    headers = [(f, read_dicom_header(f)) for f in files]
-    check_single_series(headers, folder)
+    headers = read_series_headers(folder, stop_before_pixels=False)
     if len(headers) < 2:
-        raise ValueError(f"{folder}: a single slice ({files[0].name}); a volume needs at least two slices.")
+        raise ValueError(f"{folder}: a single slice ({headers[0][0].name}); a volume needs at least two slices.")
 
     slices, positions, pads = [], [], []
     orient = spacing_rc = shape = None
