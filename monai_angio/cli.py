@@ -30,9 +30,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _MINIMUM = {"seed": 0}
 #: number flags that take any finite value (angles); the others must be positive
 _SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg")
-#: the trajectories and projectors of ``project``
+#: the trajectories of ``project``
 _TRAJECTORIES = ("rotational", "fixed")
-_BACKENDS = ("torch", "rtk")
 #: what a dose-reduction report folder holds (``--overwrite`` replaces only such a folder)
 _REPORT_FILES = ("frames.csv", "frames.png", "summary.json", "example.png", "reconstructed.dcm")
 #: what a demo folder holds: the phantom cine, the summary and one report folder per method
@@ -423,11 +422,17 @@ class AngioCLI:
         """
         from monai_angio.io import write_cine
         from monai_angio.io.cine import CINE_FILE_SUFFIXES
+        from monai_angio.projection.simulate import (
+            PROJECTORS,
+            attenuation_volume,
+            line_integrals,
+            trajectory_attributes,
+        )
 
         if trajectory not in _TRAJECTORIES:
             raise ValueError(f"--trajectory must be one of {', '.join(_TRAJECTORIES)}, got {trajectory!r}.")
-        if backend not in _BACKENDS:
-            raise ValueError(f"--backend must be one of {', '.join(_BACKENDS)}, got {backend!r}.")
+        if backend not in PROJECTORS:
+            raise ValueError(f"--backend must be one of {', '.join(PROJECTORS)}, got {backend!r}.")
         if Path(output).suffix.lower() not in CINE_FILE_SUFFIXES:
             raise ValueError(f"{output}: project writes a DICOM file: the output must end in .dcm.")
         _check_output(volume, output, overwrite)
@@ -435,10 +440,10 @@ class AngioCLI:
             trajectory, frames, size, sod, sid, pixel_mm, start_deg, range_deg, duration_s, primary_deg,
             secondary_deg, frame_rate,
         )  # fmt: skip
-        mu, spacing = _attenuation_volume(volume, spacing_mm, energy_kev)
-        integrals = _line_integrals(mu, spacing, views, backend, device)
+        mu, spacing = attenuation_volume(volume, spacing_mm, energy_kev)
+        integrals = line_integrals(mu, spacing, views, backend, device)
         intensity = torch.exp(-integrals).unsqueeze(1)  # (N, 1, rows, cols) in (0, 1]
-        attributes = _projection_attributes(views)
+        attributes = trajectory_attributes(views)
         times_ms = 1000.0 * views.times_s
         interval = float(times_ms[1] - times_ms[0]) if frames > 1 else None
         written = write_cine(
@@ -482,66 +487,6 @@ def _trajectory(
     if kind == "fixed":
         return fixed_view(geometry, frames, frame_rate)
     return rotational_sweep(geometry, start_deg, range_deg, frames, duration_s)
-
-
-def _attenuation_volume(path: str, spacing_mm: float | None, energy_kev: float) -> tuple[torch.Tensor, tuple]:
-    """A CT volume (HU) as attenuation per mm on the patient's LPS axes.
-
-    Returns:
-        ``((D, H, W) float32 tensor along world z, y, x, (sz, sy, sx) spacing in mm)``.
-    """
-    import torch.nn.functional as F  # noqa: N812
-
-    from monai_angio.projection import hu_to_attenuation, load_volume
-
-    nifti = not Path(path).is_dir()
-    hu, meta = load_volume(path, None if nifti else spacing_mm)
-    hu, spacing = _lps_axes(hu, np.asarray(meta["spacing_mm"], dtype=np.float64), np.asarray(meta["direction"]))
-    volume = torch.from_numpy(np.ascontiguousarray(hu))
-    if spacing_mm is not None and not np.allclose(spacing, spacing_mm):
-        shape = [max(1, round(n * s / spacing_mm)) for n, s in zip(volume.shape, spacing, strict=True)]
-        mode = "area" if all(m <= n for m, n in zip(shape, volume.shape, strict=True)) else "trilinear"
-        volume = F.interpolate(volume[None, None], size=shape, mode=mode)[0, 0]
-        spacing = np.full(3, spacing_mm)
-    mu = hu_to_attenuation(volume, energy_kev)
-    return mu.float(), tuple(float(s) for s in spacing)
-
-
-def _lps_axes(volume: np.ndarray, spacing: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A ``(D, H, W)`` volume whose array axes run along ``direction``'s columns (W, H, D in LPS) turned onto the
-    nearest world axes (z, y, x), flipped where they run backwards; ``spacing`` (z, y, x) follows the axes."""
-    world = np.argmax(np.abs(direction), axis=0)  # world axis (x, y, z) of array axes W, H, D
-    if sorted(world.tolist()) != [0, 1, 2]:
-        raise ValueError("the volume's axes are too oblique to be turned onto the patient axes.")
-    order = [2 - int(np.flatnonzero(world == k)[0]) for k in (2, 1, 0)]  # input array axis of output z, y, x
-    out = np.transpose(volume, order)
-    signs = [direction[k, 2 - order[2 - k]] for k in (2, 1, 0)]
-    flips = tuple(axis for axis, sign in enumerate(signs) if sign < 0)
-    return (np.flip(out, flips) if flips else out), spacing[order]
-
-
-def _line_integrals(mu: torch.Tensor, spacing: tuple, views: Any, backend: str, device: str | None) -> torch.Tensor:
-    """``(N, rows, cols)`` float32 line integrals of ``mu`` along ``views`` (CPU tensor)."""
-    from monai_angio.projection import forward_project, rtk_forward_project
-
-    if backend == "rtk":
-        try:
-            return torch.from_numpy(rtk_forward_project(mu.numpy(), spacing, views))
-        except ImportError as err:
-            raise ValueError(f"--backend rtk needs ITK with RTK (pip install itk-rtk): {err}") from None
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    with torch.no_grad():
-        return forward_project(mu[None, None].to(dev), spacing, views)[0].cpu()
-
-
-def _projection_attributes(views: Any) -> dict[str, Any]:
-    """The XA attributes of a ``project`` output: the trajectory's geometry (the writer sets the frame times)."""
-    from monai_angio.projection import trajectory_to_dicom
-
-    attributes = trajectory_to_dicom(views)
-    attributes.pop("FrameTimeVector")  # the writer's, from the same times
-    attributes["PixelIntensityRelationship"] = "LIN"  # I = exp(-line integral), linear in the detected intensity
-    return attributes
 
 
 def _document_options() -> None:

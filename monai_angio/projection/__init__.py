@@ -17,9 +17,15 @@ from .geometry import (
     trajectory_to_dicom,
 )
 from .projector import ForwardProjector, forward_project, rtk_forward_project
+from .simulate import PROJECTORS, attenuation_volume, line_integrals, lps_axes, trajectory_attributes
 from .volume import hu_to_attenuation, load_volume, mu_water
 
 __all__ = [
+    "PROJECTORS",
+    "attenuation_volume",
+    "line_integrals",
+    "lps_axes",
+    "trajectory_attributes",
     "LPS_TO_RTK",
     "CArmGeometry",
     "ForwardProjector",

@@ -136,3 +136,20 @@ def test_writer_attributes_are_set_checked_and_need_a_dicom_output(tmp_path: Pat
     with pytest.raises(ValueError, match="need a DICOM output"):
         write_cine(tmp_path / "folder", frames, 12, attributes={"PixelIntensityRelationship": "LIN"})
     assert not (tmp_path / "b.dcm").exists() and not (tmp_path / "folder").exists()
+
+
+def test_simulation_pieces_without_the_command():
+    """The pieces ``project`` chains are library functions: a cube's line integrals, the XA attributes, errors."""
+    import torch
+
+    from monai_angio.projection import CArmGeometry, fixed_view, line_integrals, trajectory_attributes
+
+    views = fixed_view(CArmGeometry(sod_mm=750.0, sid_mm=1100.0, detector_shape=(8, 8), pixel_mm=2.0), 2, 10.0)
+    mu = torch.full((10, 10, 10), 0.01)
+    integrals = line_integrals(mu, (2.0, 2.0, 2.0), views)
+    assert integrals.shape == (2, 8, 8) and torch.equal(integrals[0], integrals[1])
+    assert float(integrals[0, 3:5, 3:5].mean()) == pytest.approx(0.2, rel=0.05)  # 20 mm of 0.01 / mm
+    attributes = trajectory_attributes(views)
+    assert attributes["PixelIntensityRelationship"] == "LIN" and "FrameTimeVector" not in attributes
+    with pytest.raises(ValueError, match="backend must be one of torch, rtk"):
+        line_integrals(mu, (2.0, 2.0, 2.0), views, backend="cuda")
