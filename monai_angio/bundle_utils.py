@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from monai_angio.io.atomic import atomic_output
+
 __all__ = [
     "DEFAULT_EXCLUDES",
     "LARGE_FILE_LIMIT",
@@ -280,20 +282,14 @@ def package_bundle(
         files = [rel for rel in files if not (len(rel.parts) == 1 and rel.name.startswith("large_files"))]
 
     zip_path = output_dir / f"{name}_v{version}.zip"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}_", suffix=".zip.tmp", dir=output_dir)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_output(zip_path, overwrite=True) as tmp_zip:
+        with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for rel in files:
                 zf.write(bundle_dir / rel, f"{name}/{rel.as_posix()}")
             if entries:
                 with tempfile.TemporaryDirectory() as tmp:
                     yml = write_large_files_yml(Path(tmp) / "large_files.yml", entries)
                     zf.write(yml, f"{name}/large_files.yml")
-        os.replace(tmp_name, zip_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     return PackagedBundle(zip_path, entries)
 
 

@@ -45,6 +45,7 @@ from monai_angio.engines import (
     RandTupleNoised,
 )
 from monai_angio.engines.workflows import InterpolationInferer
+from monai_angio.io.atomic import atomic_output
 from monai_angio.losses import MoStDSALoss
 from monai_angio.metrics import psnr
 from monai_angio.networks import MoStDSA
@@ -314,10 +315,8 @@ def main() -> None:
     # ---- write the chosen weights
     state = torch.load(work / "best.pt", map_location="cpu", weights_only=True)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(out)
+    with atomic_output(out, overwrite=True, parents=True) as tmp:
+        torch.save(state, tmp)
     summary = {
         "config": args.config,
         "args": vars(args),

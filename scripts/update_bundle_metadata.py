@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from monai_angio.io.atomic import atomic_output
+
 
 def bundle_blocks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{bundle name: {eval_metrics key: block}}`` made from a report of ``scripts/bench.py``."""
@@ -40,9 +42,8 @@ def update_metadata(path: Path, blocks: dict[str, Any]) -> None:
     """Replace the ``blocks`` keys of the ``eval_metrics`` of the ``metadata.json`` at ``path`` (others kept)."""
     meta = json.loads(path.read_text())
     meta.setdefault("eval_metrics", {}).update(blocks)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=4) + "\n")
-    tmp.replace(path)
+    with atomic_output(path, overwrite=True) as tmp:
+        tmp.write_text(json.dumps(meta, indent=4) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

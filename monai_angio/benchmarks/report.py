@@ -23,6 +23,8 @@ from typing import Any
 
 import torch
 
+from monai_angio.io.atomic import atomic_output
+
 from .datasets import REPO
 
 __all__ = [
@@ -141,14 +143,12 @@ def previous_report(
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    with atomic_output(path, overwrite=True, parents=True) as tmp:
+        tmp.write_text(text)
 
 
 def write_report(name: str, report: dict[str, Any], markdown: str, out: Path = OUT) -> None:
-    """Write ``out/<name>.json`` and ``out/<name>.md`` (each through a temporary file)."""
+    """Write ``out/<name>.json`` and ``out/<name>.md`` (each atomically, replacing the last report)."""
     _write(out / f"{name}.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     _write(out / f"{name}.md", markdown.rstrip("\n") + "\n")
     print(f"wrote {out / name}.json and .md", flush=True)
