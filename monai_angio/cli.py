@@ -331,7 +331,12 @@ class AngioCLI:
         method with its bundle's recommended options (``report_<method>+recommended``). An existing OUTPUT_DIR is
         refused unless OVERWRITE is given, which replaces it whole (only a folder holding a demo).
         """
-        from monai_angio.inferers.methods import available_methods, get_interpolator, is_network_method
+        from monai_angio.inferers.methods import (
+            available_methods,
+            get_interpolator,
+            is_network_method,
+            recommended_options,
+        )
         from monai_angio.io import write_cine
         from monai_angio.io.atomic import atomic_output
         from monai_angio.options import InterpolationOptions
@@ -343,11 +348,7 @@ class AngioCLI:
             size=(size, size), num_frames=num_frames, frame_rate=15.0, mode="coronary", heart_rate_bpm=75.0, seed=seed
         )
         runs = [(m, "", InterpolationOptions()) for m in available_methods()]  # (method, folder suffix, options)
-        runs += [
-            (m, "+recommended", InterpolationOptions.from_bundle(m))
-            for m in available_methods()
-            if is_network_method(m)
-        ]
+        runs += [(m, "+recommended", recommended_options(m)) for m in available_methods() if is_network_method(m)]
         for method, _, options in runs[: len(available_methods())]:  # each bundle named once
             _say_bundles(method, options)
         with atomic_output(output_dir, overwrite, folder=True, parents=True) as out:
@@ -505,16 +506,13 @@ _document_options()
 
 
 def _interpolation_options(method: str, flags: dict[str, Any], command: Any) -> Any:
-    """The :class:`~monai_angio.options.InterpolationOptions` of a run: the method's recommended setting (a bundle's
-    ``inference.json`` options; all off for a baseline) with the given command-line flags replacing its values."""
-    from monai_angio.bundles import find_bundle
-    from monai_angio.inferers.methods import available_methods, is_network_method
+    """The :class:`~monai_angio.options.InterpolationOptions` of a run: the method's recommended setting
+    (:func:`~monai_angio.inferers.methods.recommended_options`) with the given command-line flags replacing its
+    values."""
+    from monai_angio.inferers.methods import recommended_options
     from monai_angio.options import InterpolationOptions
 
-    if is_network_method(method) and find_bundle(method) is None:
-        raise ValueError(f"unknown interpolation method {method!r}; available: {', '.join(available_methods())}.")
-    base = InterpolationOptions.from_bundle(method) if is_network_method(method) else InterpolationOptions()
-    return _options(InterpolationOptions, flags, base, command)
+    return _options(InterpolationOptions, flags, recommended_options(method), command)
 
 
 def _options(cls: Any, flags: dict[str, Any], base: Any, command: Any) -> Any:

@@ -8,8 +8,9 @@ import torch
 from torch import nn
 
 from monai_angio.bundles import bundles_of_task, find_bundle, load_bundle_network
+from monai_angio.options import InterpolationOptions
 
-__all__ = ["available_methods", "get_interpolator", "is_network_method"]
+__all__ = ["available_methods", "get_interpolator", "is_network_method", "recommended_options"]
 
 
 def available_methods() -> list[str]:
@@ -38,6 +39,24 @@ def get_interpolator(method: str, device: torch.device | str | None = None) -> n
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if method in BASELINES:
         return get_baseline(method).to(device)
-    if find_bundle(method) is not None:
-        return load_bundle_network(method, device)
-    raise ValueError(f"unknown interpolation method {method!r}; available: {', '.join(available_methods())}.")
+    _check_method(method)
+    return load_bundle_network(method, device)
+
+
+def recommended_options(method: str) -> InterpolationOptions:
+    """The test-time options a method is meant to run with: a bundle's ``inference.json`` options (what ``python -m
+    monai.bundle run`` uses), all off for a baseline.
+
+    Raises:
+        ValueError: for an unknown method, listing the valid ones.
+    """
+    if not is_network_method(method):
+        return InterpolationOptions()
+    _check_method(method)
+    return InterpolationOptions.from_bundle(method)
+
+
+def _check_method(method: str) -> None:
+    """Raise the unknown-method error unless ``method`` names a bundle (by name or as a folder)."""
+    if find_bundle(method) is None:
+        raise ValueError(f"unknown interpolation method {method!r}; available: {', '.join(available_methods())}.")

@@ -44,3 +44,15 @@ def test_get_interpolator_of_a_baseline_a_bundle_and_a_folder():
 def test_unknown_method_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"unknown interpolation method 'nope'; available: repeat, linear, .*"):
         get_interpolator("nope", "cpu")
+
+
+def test_recommended_options():
+    from monai_angio.inferers.methods import recommended_options
+    from monai_angio.options import InterpolationOptions
+
+    assert recommended_options("dis_flow") == InterpolationOptions()
+    assert recommended_options("cerebral_dsa_interpolation") == InterpolationOptions.from_bundle(
+        "cerebral_dsa_interpolation"
+    )
+    with pytest.raises(ValueError, match="unknown interpolation method 'nope'; available: repeat"):
+        recommended_options("nope")
