@@ -16,7 +16,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from monai_angio.inferers.gap_synthesis import GapSynthesizer, average_members, is_sequence_method, sequence_gaps
+from monai_angio.inferers.gap_synthesis import (
+    GapSynthesizer,
+    average_members,
+    is_sequence_method,
+    member_stride,
+    sequence_gaps,
+)
 from monai_angio.inferers.temporal_window import temporal_window_correction
 from monai_angio.options import InterpolationOptions
 
@@ -186,8 +192,6 @@ class SequenceInterpolator:
         )
         pairwise = [m for m in (interpolator, self.ensemble) if m is not None and not is_sequence_method(m)]
         if pairwise:
-            from monai_angio.inferers.gap_synthesis import member_stride
-
             self.synthesizer.check_tile(member_stride(pairwise))
         self.progress = progress
 
