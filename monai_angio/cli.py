@@ -28,8 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: the smallest value of an integer flag (1 when not listed)
 _MINIMUM = {"seed": 0}
-#: number flags that take any finite value (angles); the others must be positive
-_SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg")
+#: number flags that take any finite value (angles, speeds; amounts the command checks itself); the others must be
+#: positive
+_SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg", "table_speed", "patient_motion", "focal_spot")
 #: the trajectories of ``project``
 _TRAJECTORIES = ("rotational", "fixed")
 #: what a dose-reduction report folder holds (``--overwrite`` replaces only such a folder)
@@ -458,6 +459,84 @@ class AngioCLI:
             attributes=attributes,
         )
         print(f"{frames} {trajectory} projections {size}x{size} of {volume} -> {written}")
+
+    @_checked
+    def phantom(
+        self,
+        output: str,
+        mode: str = "rotational",
+        frames: int | None = None,
+        size: int = 256,
+        seed: int = 0,
+        bits: int = 12,
+        dose: float = 1.0,
+        render: str | None = None,
+        frame_rate: float | None = None,
+        heart_rate: float = 72.0,
+        table_speed: float = 0.0,
+        patient_motion: float = 0.0,
+        aneurysm: bool = False,
+        stenosis: bool = False,
+        background: str | None = None,
+        focal_spot: float = 0.6,
+        ground_truth: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        """Simulate a 3D angiography acquisition with the built-in phantom and write it to OUTPUT (a ``.dcm``).
+
+        MODE: ``rotational`` (a 3D-DSA sweep of a head, 200 degrees in 4.5 s, default 133 frames), ``fixed`` (a
+        fixed-view cerebral DSA run through the arterial, capillary and venous phases at FRAME_RATE, default 6
+        frames/s, 48 frames) or ``coronary`` (an unsubtracted coronary cine of a beating, breathing heart at
+        HEART_RATE, FRAME_RATE default 15, 60 frames). SIZE x SIZE detector pixels, BITS stored, DOSE relative to the
+        default (noise variance ~ 1 / DOSE); RENDER ``dsa`` (mask subtracted) or ``xa`` (unsubtracted; default dsa for
+        the cerebral modes, xa for coronary); TABLE_SPEED (mm/s) pans the table
+        (fixed, coronary); PATIENT_MOTION (mm) adds a slow drift of the patient (misregistration in DSA);
+        ANEURYSM, STENOSIS add one; BACKGROUND: a head CT (NIfTI or DICOM series folder, HU) instead of the
+        procedural head; FOCAL_SPOT (mm). GROUND_TRUTH: also write the noise-free frames to this ``.dcm``. The file
+        carries the geometry (one PositionerPrimaryAngle per frame for a rotational run) and is labelled ImageType
+        DERIVED\\SECONDARY "monai-angio 3D phantom". An existing output is refused unless OVERWRITE is given.
+        """
+        from tqdm import tqdm
+
+        from monai_angio.io import write_cine
+        from monai_angio.io.cine import CINE_FILE_SUFFIXES
+        from monai_angio.phantoms.angiography3d import PHANTOM_MODES, Angiography3DPhantom
+        from monai_angio.projection.simulate import trajectory_attributes
+
+        if mode not in PHANTOM_MODES:
+            raise ValueError(f"--mode must be one of {', '.join(PHANTOM_MODES)}, got {mode!r}.")
+        if render not in (None, "dsa", "xa"):
+            raise ValueError(f"--render must be dsa or xa, got {render!r}.")
+        outputs = [output] + ([ground_truth] if ground_truth is not None else [])
+        for path in outputs:
+            if Path(path).suffix.lower() not in CINE_FILE_SUFFIXES:
+                raise ValueError(f"{path}: phantom writes a DICOM file: the output must end in .dcm.")
+            _check_output(background, path, overwrite)
+        if ground_truth is not None and Path(ground_truth).resolve() == Path(output).resolve():
+            raise ValueError("--ground-truth must differ from the output.")
+        phantom = Angiography3DPhantom(
+            mode, size, frames, seed, bits=bits, dose=dose, subtract=None if render is None else render == "dsa",
+            frame_rate=frame_rate, heart_rate_bpm=heart_rate, table_speed_mm_s=table_speed,
+            patient_motion_mm=patient_motion, aneurysm=aneurysm, stenosis=stenosis, background=background,
+            focal_spot_mm=focal_spot,
+        )  # fmt: skip
+        times = phantom.frame_times_s()
+        attributes = trajectory_attributes(phantom.trajectory(times))
+        attributes["PixelIntensityRelationship"] = "LOG"
+        interval = 1000.0 * float(times[1] - times[0]) if len(times) > 1 else None
+        kind = "DSA" if phantom.subtract else "XA"
+        label = f"monai-angio 3D phantom ({mode} {kind}, seed {seed})"
+        runs = [(output, True)] + ([(ground_truth, False)] if ground_truth is not None else [])
+        for path, noisy in runs:
+            stack = []
+            for ti in tqdm(times, desc=f"{Path(path).name}", unit="frame", leave=False):
+                stack.append(phantom.render_unit(float(ti), noise=None if noisy else False)[0])
+            data = torch.from_numpy(np.stack(stack)).unsqueeze(1)
+            written = write_cine(
+                path, data, bits, method=label if noisy else label + " noise-free ground truth",
+                frame_time_ms=interval, overwrite=overwrite, attributes=attributes,
+            )  # fmt: skip
+            print(f"{len(times)} frames {size}x{size} {mode} {kind}{'' if noisy else ' (noise-free)'} -> {written}")
 
 
 def _trajectory(

@@ -1,8 +1,12 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Digital phantoms: angiography cine (vessel tree, contrast bolus, cardiac motion, X-ray noise), focal-spot blur."""
+"""Digital phantoms: a 2D angiography cine (vessel tree, contrast bolus, cardiac motion, X-ray noise), a 3D
+angiography phantom projected by a C-arm (vessel trees in a head or on a beating heart, contrast dynamics in 3D),
+focal-spot blur."""
 
+from .anatomy import Ellipsoids, head_body, thorax_body
 from .angiography import AngiographyPhantom, cardiac_waveform, gamma_variate
+from .angiography3d import MU_IODINE, PHANTOM_MODES, Angiography3DPhantom, VesselPieces, bolus_curve
 from .focal_spot import (
     FOCAL_SPOT_PROFILES,
     KERNEL_CHANNEL_SCALE,
@@ -15,8 +19,28 @@ from .focal_spot import (
     kernel_sigma,
 )
 from .vessel_tree import VesselSegment, grow_vessel_tree, rasterize_vessel_tree
+from .vessel_tree3d import (
+    VesselTree3D,
+    add_aneurysm,
+    ellipsoid_inside,
+    ellipsoid_surface,
+    grow_vessel_tree_3d,
+)
 
 __all__ = [
+    "MU_IODINE",
+    "PHANTOM_MODES",
+    "Angiography3DPhantom",
+    "Ellipsoids",
+    "VesselPieces",
+    "VesselTree3D",
+    "add_aneurysm",
+    "bolus_curve",
+    "ellipsoid_inside",
+    "ellipsoid_surface",
+    "grow_vessel_tree_3d",
+    "head_body",
+    "thorax_body",
     "FOCAL_SPOT_PROFILES",
     "KERNEL_CHANNEL_SCALE",
     "AngiographyPhantom",

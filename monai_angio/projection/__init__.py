@@ -1,8 +1,10 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
 """C-arm projection: acquisition geometry (views, trajectories, DICOM and RTK conversion), forward projectors, and
-volumes to project (NIfTI, DICOM series with gantry tilt, HU to attenuation)."""
+volumes to project (NIfTI, DICOM series with gantry tilt, HU to attenuation), closed-form line integrals of
+ellipsoids and vessel pieces."""
 
+from .analytic import chain_cap_normals, cylinder_line_integrals, ellipsoid_line_integrals
 from .geometry import (
     LPS_TO_RTK,
     CArmGeometry,
@@ -21,6 +23,9 @@ from .simulate import PROJECTORS, attenuation_volume, line_integrals, lps_axes, 
 from .volume import hu_to_attenuation, load_volume, mu_water
 
 __all__ = [
+    "chain_cap_normals",
+    "cylinder_line_integrals",
+    "ellipsoid_line_integrals",
     "PROJECTORS",
     "attenuation_volume",
     "line_integrals",
