@@ -51,8 +51,8 @@ __all__ = ["MU_IODINE", "PHANTOM_MODES", "Angiography3DPhantom", "VesselPieces",
 
 #: the acquisitions the phantom simulates
 PHANTOM_MODES = ("rotational", "fixed", "coronary")
-#: attenuation per mm of lumen at concentration 1 (iodinated contrast diluted in blood, about 70 keV)
-MU_IODINE = 0.12
+#: attenuation per mm of lumen at concentration 1 (a selective injection of iodinated contrast, about 70 keV)
+MU_IODINE = 0.24
 _MU_CATHETER = 0.05  # catheter wall, per mm
 # display mapping to [0, 1]: DSA value = _DSA_LEVEL - _DSA_GAIN * (p - p_mask); XA from the mask's range
 _DSA_LEVEL, _DSA_GAIN = 0.75, 0.45
@@ -282,15 +282,16 @@ class Angiography3DPhantom:
         v_art, t_art0 = 180.0, -1.2 if self.mode == "rotational" else 1.5
         injection = 6.0 if self.mode == "rotational" else 1.6
         self._injection_s = injection
-        self._iodine_scale = 1.0
         longest = 0.0
         arteries = []
-        for side in (1.0, -1.0):
-            root = brain_c + np.array([side * 0.3 * brain_a[0], 0.1 * brain_a[1], -0.85 * brain_a[2]])
+        # left and right internal carotid (anterior circulation) and the vertebro-basilar trunk (posterior)
+        for side, y, radius, heading in ((1.0, 0.1, 1.9, (-0.2, -0.3, 1.0)), (-1.0, 0.1, 1.9, (0.2, -0.3, 1.0)),
+                                         (0.0, 0.4, 1.5, (0.0, 0.3, 1.0))):
+            root = brain_c + np.array([side * 0.3 * brain_a[0], y * brain_a[1], -0.85 * brain_a[2]])
             neck = _siphon(rng, root, side)
             tree = grow_vessel_tree_3d(
-                rng, root, (-side * 0.2, -0.3, 1.0), root_radius_mm=1.9, min_radius_mm=0.3, step_mm=1.2,
-                max_nodes=1400, tortuosity=0.35, inside=inside,
+                rng, root, heading, root_radius_mm=radius, min_radius_mm=0.25, step_mm=1.2, max_nodes=2500,
+                length_factor=20.0, tortuosity=0.45, inside=inside,
             )  # fmt: skip
             arteries.append((neck, tree))
             longest = max(longest, float(tree.path_mm.max()))
@@ -310,6 +311,7 @@ class Angiography3DPhantom:
             node = int(cand[rng.integers(len(cand))]) if len(cand) else int(np.argmax(tree.radii))
             centre, radius = add_aneurysm(tree, node, float(rng.uniform(2.5, 4.5)), rng)
             self._sacs.append((centre, radius, t_art0 + float(tree.path_mm[node]) / v_art + 0.3))
+        self.arterial_trees = len(trees)  # the first trees are arterial, the rest venous
         t_cap = t_art0 + longest / v_art + 0.6
         # the parenchymal blush of each hemisphere: nested ellipsoids, so that it fades towards the edges
         self._blush = Ellipsoids.build([
@@ -344,7 +346,6 @@ class Angiography3DPhantom:
         surface = ellipsoid_surface(np.zeros(3), a, offset_mm=1.5)
         v, t0 = 110.0, 0.3
         self._injection_s = 2.6
-        self._iodine_scale = 2.0  # selective injection: little dilution in the coronary arteries
         trees: list[_Tree] = []
         # local heart frame: z long axis (base +z), the left main at the left-anterior base, the RCA on the right
         roots = {
@@ -418,12 +419,12 @@ class Angiography3DPhantom:
     def _heart_map(self, t: float) -> tuple[Any, np.ndarray]:
         """The map from the heart's rest frame to world coordinates at time ``t``, and the heart's semi-axes then.
 
-        Systole narrows the heart by up to 15 %, pulls the base towards the fixed apex by 20 % of the long axis and
-        twists base and apex in opposite senses (0.15 rad each); breathing shifts it all.
+        Systole narrows the heart by up to 18 %, pulls the base towards the fixed apex by 24 % of the long axis and
+        twists base and apex in opposite senses (0.18 rad each); breathing shifts it all.
         """
         a0 = self._heart["heart_semi_axes"]
         w = float(cardiac_waveform(self.cardiac_phase(t))) if self.mode == "coronary" else 0.0
-        radial, shortening, twist = 1.0 - 0.15 * w, 0.1 * w, 0.15 * w
+        radial, shortening, twist = 1.0 - 0.18 * w, 0.12 * w, 0.18 * w
         rot, centre = self._heart["heart_rotation"], self._heart["heart_centre"] + self._resp_shift(t)
 
         def to_world(p: np.ndarray) -> np.ndarray:
@@ -471,7 +472,7 @@ class Angiography3DPhantom:
             starts.append(s)
             ends.append(e)
             radii.append(tree.radii)
-            mu.append(self._iodine_scale * MU_IODINE * conc)
+            mu.append(MU_IODINE * conc)
             previous.append(np.where(tree.previous >= 0, tree.previous + offset, -1))
             offset += len(tree.radii)
         if self._catheter is not None:
@@ -483,7 +484,7 @@ class Angiography3DPhantom:
             starts.append(world[:-1])
             ends.append(world[1:])
             radii.append(np.full(len(pts) - 1, 1.0))
-            mu.append(np.full(len(pts) - 1, _MU_CATHETER + self._iodine_scale * MU_IODINE * conc))
+            mu.append(np.full(len(pts) - 1, _MU_CATHETER + MU_IODINE * conc))
             previous.append(np.arange(len(pts) - 1) - 1 + np.where(np.arange(len(pts) - 1) > 0, offset, 0))
         cat = np.concatenate
         return VesselPieces(cat(starts), cat(ends), cat(radii), cat(mu), cat(previous))

@@ -81,7 +81,7 @@ def test_noise_falls_with_dose() -> None:
 
 def test_fixed_run_goes_arterial_then_capillary_then_venous() -> None:
     p = Angiography3DPhantom("fixed", size=SIZE, frames=2, seed=6, supersample=1)
-    arteries, veins = p.trees[:4], p.trees[4:]
+    arteries, veins = p.trees[: p.arterial_trees], p.trees[p.arterial_trees :]
     first_artery = min(float(t.arrival_s.min()) for t in arteries)
     last_artery = max(float(t.arrival_s.max()) for t in arteries)
     first_vein = min(float(t.arrival_s.min()) for t in veins)
