@@ -402,15 +402,19 @@ class AngioCLI:
         secondary_deg: float = 0.0,
         frame_rate: float = 15.0,
         energy_kev: float = 70.0,
+        values: str = "ct",
+        label_mu: float = 0.24,
         backend: str = "torch",
         device: str | None = None,
         overwrite: bool = False,
     ) -> None:
         """Simulate X-ray projections of a CT VOLUME along a C-arm trajectory and write them to OUTPUT (a ``.dcm``).
 
-        VOLUME: a NIfTI file (``.nii``, ``.nii.gz``) or a folder holding one DICOM series, in HU; it is resampled to
+        VOLUME: a NIfTI file (``.nii``, ``.nii.gz``) or a folder holding one DICOM series; it is resampled to
         SPACING_MM (mm, isotropic; ``none`` keeps its grid), turned to the patient's LPS axes and centred on the
-        isocenter, and its HU become attenuation at ENERGY_KEV. TRAJECTORY: ``rotational`` (FRAMES views, the primary
+        isocenter. VALUES: ``ct`` (HU, turned into attenuation at ENERGY_KEV), ``labels`` (a vessel label map: every
+        non-zero voxel is lumen filled with contrast of LABEL_MU per mm, partial volumes averaged) or ``intensity``
+        (taken as attenuation per mm as they are). TRAJECTORY: ``rotational`` (FRAMES views, the primary
         angle from START_DEG to START_DEG + RANGE_DEG in DURATION_S seconds) or ``fixed`` (FRAMES views at
         PRIMARY_DEG at FRAME_RATE frames/s); SECONDARY_DEG (CRA positive) for both. The detector has SIZE x SIZE
         pixels of PIXEL_MM (default 300 mm / SIZE) at SID mm from the source, the isocenter SOD mm from it.
@@ -426,6 +430,7 @@ class AngioCLI:
         from monai_angio.io.cine import CINE_FILE_SUFFIXES
         from monai_angio.projection.simulate import (
             PROJECTORS,
+            VOLUME_VALUES,
             attenuation_volume,
             line_integrals,
             trajectory_attributes,
@@ -435,6 +440,8 @@ class AngioCLI:
             raise ValueError(f"--trajectory must be one of {', '.join(_TRAJECTORIES)}, got {trajectory!r}.")
         if backend not in PROJECTORS:
             raise ValueError(f"--backend must be one of {', '.join(PROJECTORS)}, got {backend!r}.")
+        if values not in VOLUME_VALUES:
+            raise ValueError(f"--values must be one of {', '.join(VOLUME_VALUES)}, got {values!r}.")
         if Path(output).suffix.lower() not in CINE_FILE_SUFFIXES:
             raise ValueError(f"{output}: project writes a DICOM file: the output must end in .dcm.")
         _check_output(volume, output, overwrite)
@@ -442,7 +449,7 @@ class AngioCLI:
             trajectory, frames, size, sod, sid, pixel_mm, start_deg, range_deg, duration_s, primary_deg,
             secondary_deg, frame_rate,
         )  # fmt: skip
-        mu, spacing = attenuation_volume(volume, spacing_mm, energy_kev)
+        mu, spacing = attenuation_volume(volume, spacing_mm, energy_kev, values, label_mu)
         integrals = line_integrals(mu, spacing, views, backend, device)
         intensity = torch.exp(-integrals).unsqueeze(1)  # (N, 1, rows, cols) in (0, 1]
         attributes = trajectory_attributes(views)

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from monai_angio.projection.analytic import chain_cap_normals, cylinder_line_integrals, ellipsoid_line_integrals
-from monai_angio.projection.geometry import CArmGeometry, Trajectory
+from monai_angio.projection.geometry import CArmGeometry, PatientDrift, Trajectory
 
 from .anatomy import Ellipsoids, head_body, thorax_body
 from .angiography import cardiac_waveform
@@ -259,7 +259,7 @@ class Angiography3DPhantom:
         )
 
     def _build_motion(self, rng: np.random.Generator) -> None:
-        self._drift = (rng.uniform(0.05, 0.25, size=3), rng.uniform(0, 2 * math.pi, size=3), rng.normal(size=3))
+        self._drift = PatientDrift(self.patient_motion_mm, int(rng.integers(2**31)))
         self._phase0 = float(rng.uniform())
         self._resp_phase0 = float(rng.uniform())
         self._resp_rate_hz = float(rng.uniform(0.2, 0.3))
@@ -385,7 +385,7 @@ class Angiography3DPhantom:
         if self.mode == "rotational":
             frac = t / self.duration_s
             changes["primary_deg"] = -0.5 * self.range_deg + self.range_deg * frac
-        offset = np.array([0.0, 0.0, self.table_speed_mm_s * t]) + self._drift_at(t if patient_time is None else
+        offset = np.array([0.0, 0.0, self.table_speed_mm_s * t]) + self._drift(t if patient_time is None else
                                                                                     patient_time)
         changes["table_offset_mm"] = tuple(float(v) for v in offset)
         return self.geometry.replace(**changes)
@@ -394,13 +394,6 @@ class Angiography3DPhantom:
         """The views of ``times_s`` (default :meth:`frame_times_s`) as a :class:`~monai_angio.projection.Trajectory`."""
         t = self.frame_times_s() if times_s is None else self._check_times(times_s)
         return Trajectory([self.geometry_at(float(ti)) for ti in t], t - t[0])
-
-    def _drift_at(self, t: float) -> np.ndarray:
-        if not self.patient_motion_mm:
-            return np.zeros(3)
-        freq, phase, direction = self._drift
-        wave = np.sin(2 * math.pi * freq * t + phase) - np.sin(phase)
-        return self.patient_motion_mm * wave * direction / max(1e-9, float(np.linalg.norm(direction)))
 
     def cardiac_phase(self, t: float) -> float:
         """Cardiac phase in cycles at time ``t`` (s); 0 is end-diastole."""

@@ -8,6 +8,7 @@ from .analytic import chain_cap_normals, cylinder_line_integrals, ellipsoid_line
 from .geometry import (
     LPS_TO_RTK,
     CArmGeometry,
+    PatientDrift,
     Trajectory,
     fixed_view,
     from_dicom,
@@ -19,7 +20,7 @@ from .geometry import (
     trajectory_to_dicom,
 )
 from .projector import ForwardProjector, forward_project, rtk_forward_project
-from .simulate import PROJECTORS, attenuation_volume, line_integrals, lps_axes, trajectory_attributes
+from .simulate import PROJECTORS, VOLUME_VALUES, attenuation_volume, line_integrals, lps_axes, trajectory_attributes
 from .volume import hu_to_attenuation, load_volume, mu_water
 
 __all__ = [
@@ -27,12 +28,14 @@ __all__ = [
     "cylinder_line_integrals",
     "ellipsoid_line_integrals",
     "PROJECTORS",
+    "VOLUME_VALUES",
     "attenuation_volume",
     "line_integrals",
     "lps_axes",
     "trajectory_attributes",
     "LPS_TO_RTK",
     "CArmGeometry",
+    "PatientDrift",
     "ForwardProjector",
     "Trajectory",
     "fixed_view",

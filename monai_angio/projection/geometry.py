@@ -53,6 +53,7 @@ import numpy as np
 __all__ = [
     "LPS_TO_RTK",
     "CArmGeometry",
+    "PatientDrift",
     "Trajectory",
     "fixed_view",
     "from_dicom",
@@ -264,6 +265,43 @@ def table_pan(geometry: CArmGeometry, frames: int, frame_rate: float, velocity_m
     times = np.arange(frames, dtype=np.float64) / frame_rate
     x, y, z = geometry.table_offset_mm
     return Trajectory([geometry.replace(table_offset_mm=(x, y, z + velocity_mm_s * t)) for t in times], times)
+
+
+class PatientDrift:
+    """A small, slow, smooth translational drift of the patient: ``d(t) = amplitude_mm * u * (sin(2 pi f t + p) -
+    sin(p))`` with a random unit direction ``u``, frequency ``f`` in [0.05, 0.25] Hz and phase ``p`` drawn from
+    ``seed``; ``d(0) = 0``. The C-arm sees it as a table offset (:meth:`apply`).
+
+    Args:
+        amplitude_mm: the drift's amplitude (>= 0; 0: no motion).
+        seed: the random draw.
+    """
+
+    def __init__(self, amplitude_mm: float, seed: int = 0) -> None:
+        amplitude_mm = float(amplitude_mm)
+        if not math.isfinite(amplitude_mm) or amplitude_mm < 0:
+            raise ValueError(f"PatientDrift: amplitude_mm must be a finite number >= 0, got {amplitude_mm}")
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6472696674]))
+        self.amplitude_mm = amplitude_mm
+        self.frequency_hz = float(rng.uniform(0.05, 0.25))
+        self.phase = float(rng.uniform(0.0, 2.0 * math.pi))
+        direction = rng.normal(size=3)
+        self.direction = direction / np.linalg.norm(direction)
+
+    def __call__(self, t_s: float) -> np.ndarray:
+        """The patient's displacement ``(3,)`` mm at ``t_s`` seconds."""
+        wave = math.sin(2.0 * math.pi * self.frequency_hz * t_s + self.phase) - math.sin(self.phase)
+        return self.amplitude_mm * wave * self.direction
+
+    def apply(self, trajectory: Trajectory) -> Trajectory:
+        """``trajectory`` with the drift added to every view's table offset (at the view's time)."""
+        return Trajectory(
+            [
+                g.replace(table_offset_mm=tuple(float(v) for v in np.add(g.table_offset_mm, self(float(t)))))
+                for g, t in zip(trajectory.geometries, trajectory.times_s, strict=True)
+            ],
+            trajectory.times_s,
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------- DICOM

@@ -17,40 +17,57 @@ from .geometry import Trajectory, trajectory_to_dicom
 from .projector import forward_project, rtk_forward_project
 from .volume import hu_to_attenuation, load_volume
 
-__all__ = ["PROJECTORS", "attenuation_volume", "line_integrals", "lps_axes", "trajectory_attributes"]
+__all__ = ["PROJECTORS", "VOLUME_VALUES", "attenuation_volume", "line_integrals", "lps_axes", "trajectory_attributes"]
 
 #: the forward projectors :func:`line_integrals` runs
 PROJECTORS = ("torch", "rtk")
+#: what a volume's voxel values mean (:func:`attenuation_volume`)
+VOLUME_VALUES = ("ct", "labels", "intensity")
 
 
 def attenuation_volume(
-    path: str | os.PathLike, spacing_mm: float | None = 2.0, energy_kev: float = 70.0
+    path: str | os.PathLike,
+    spacing_mm: float | None = 2.0,
+    energy_kev: float = 70.0,
+    values: str = "ct",
+    label_mu: float = 0.24,
 ) -> tuple[torch.Tensor, tuple[float, float, float]]:
-    """A CT volume (HU) as linear attenuation per mm on the patient's LPS axes.
+    """A volume as linear attenuation per mm on the patient's LPS axes.
 
     A DICOM series is resampled by :func:`~monai_angio.projection.load_volume` (tilt and irregular gaps removed); a
     NIfTI volume, which it keeps on its own grid, is turned onto the patient's axes (:func:`lps_axes`) and then
-    resampled here (area averaging when it shrinks on every axis, else trilinear). HU become attenuation at
-    ``energy_kev`` (:func:`~monai_angio.projection.hu_to_attenuation`).
+    resampled here (area averaging when it shrinks on every axis, else trilinear). What the voxel values mean:
+
+    * ``"ct"``: HU, turned into attenuation at ``energy_kev`` (:func:`~monai_angio.projection.hu_to_attenuation`);
+    * ``"labels"``: a label map (a vessel segmentation): every non-zero voxel is lumen filled with contrast of
+      ``label_mu`` per mm (by default the 3D phantom's iodine, :data:`~monai_angio.phantoms.MU_IODINE`), zero
+      elsewhere; the resampling averages it, so a voxel holds its fraction of lumen (partial volume);
+    * ``"intensity"``: taken as they are, per mm (an attenuation map, or an MR volume projected as line integrals).
 
     Args:
-        path: a NIfTI file or a folder holding one DICOM series, in HU.
+        path: a NIfTI file or a folder holding one DICOM series.
         spacing_mm: isotropic voxel size of the result; ``None`` keeps the volume's grid.
-        energy_kev: effective energy of the attenuation.
+        energy_kev: effective energy of the attenuation (``"ct"``).
+        values: ``"ct"``, ``"labels"`` or ``"intensity"`` (:data:`VOLUME_VALUES`).
+        label_mu: attenuation per mm of a labelled voxel (``"labels"``).
 
     Returns:
         ``(D, H, W)`` float32 attenuation along world z, y, x, and its ``(sz, sy, sx)`` spacing in mm.
     """
+    if values not in VOLUME_VALUES:
+        raise ValueError(f"values must be one of {', '.join(VOLUME_VALUES)}, got {values!r}.")
     nifti = not Path(path).is_dir()
-    hu, meta = load_volume(path, None if nifti else spacing_mm)
-    hu, spacing = lps_axes(hu, np.asarray(meta["spacing_mm"], dtype=np.float64), np.asarray(meta["direction"]))
-    volume = torch.from_numpy(np.ascontiguousarray(hu))
+    data, meta = load_volume(path, None if nifti or values == "labels" else spacing_mm)
+    data, spacing = lps_axes(data, np.asarray(meta["spacing_mm"], dtype=np.float64), np.asarray(meta["direction"]))
+    if values == "labels":
+        data = np.where(data != 0, np.float32(label_mu), np.float32(0.0))
+    volume = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
     if spacing_mm is not None and not np.allclose(spacing, spacing_mm):
         shape = [max(1, round(n * s / spacing_mm)) for n, s in zip(volume.shape, spacing, strict=True)]
         mode = "area" if all(m <= n for m, n in zip(shape, volume.shape, strict=True)) else "trilinear"
         volume = F.interpolate(volume[None, None], size=shape, mode=mode)[0, 0]
         spacing = np.full(3, spacing_mm)
-    mu = hu_to_attenuation(volume, energy_kev)
+    mu = hu_to_attenuation(volume, energy_kev) if values == "ct" else volume
     return mu.float(), tuple(float(s) for s in spacing)
 
 

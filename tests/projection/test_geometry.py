@@ -162,3 +162,24 @@ def test_trajectory_and_dicom_errors():
         trajectory_to_dicom(table_pan(GEOM, 3, 10.0, 5.0))
     with pytest.raises(ValueError, match="no geometry"):
         to_rtk([])
+
+
+def test_patient_drift_is_small_smooth_seeded_and_starts_at_zero():
+    from monai_angio.projection import PatientDrift, fixed_view
+
+    drift = PatientDrift(3.0, seed=5)
+    np.testing.assert_allclose(drift(0.0), 0.0, atol=1e-12)
+    path = np.stack([drift(t) for t in np.linspace(0.0, 20.0, 401)])
+    assert np.linalg.norm(path, axis=1).max() <= 6.0 + 1e-9  # |sin - sin| <= 2
+    assert np.linalg.norm(path, axis=1).max() > 0.5
+    assert np.abs(np.diff(path, axis=0)).max() < 0.25  # smooth: under 0.25 mm per 50 ms
+    np.testing.assert_array_equal(PatientDrift(3.0, seed=5)(1.7), drift(1.7))
+    assert not np.allclose(PatientDrift(3.0, seed=6)(1.7), drift(1.7))
+    np.testing.assert_array_equal(PatientDrift(0.0, seed=5)(1.7), np.zeros(3))
+    views = fixed_view(CArmGeometry(750.0, 1100.0, (8, 8), 1.0, table_offset_mm=(1.0, 2.0, 3.0)), 4, 2.0)
+    moved = drift.apply(views)
+    for g, t in zip(moved.geometries, views.times_s, strict=True):
+        np.testing.assert_allclose(g.table_offset_mm, np.array([1.0, 2.0, 3.0]) + drift(t))
+    np.testing.assert_array_equal(moved.times_s, views.times_s)
+    with pytest.raises(ValueError, match="amplitude_mm must be a finite number >= 0"):
+        PatientDrift(-1.0)

@@ -94,6 +94,7 @@ def test_fixed_view_shows_the_patient_as_angiograms_do(tmp_path: Path, capsys) -
         (["--backend", "astra"], "--backend must be one of torch, rtk, got 'astra'."),
         (["--start-deg", "x"], "--start-deg must be a finite number, got 'x'."),
         (["--sod", "1200"], "must be larger than sod_mm"),
+        (["--values", "mr"], "--values must be one of ct, labels, intensity, got 'mr'."),
     ],
 )
 def test_errors_end_with_one_line(tmp_path: Path, capsys, flags: list[str], message: str) -> None:
@@ -153,3 +154,25 @@ def test_simulation_pieces_without_the_command():
     assert attributes["PixelIntensityRelationship"] == "LIN" and "FrameTimeVector" not in attributes
     with pytest.raises(ValueError, match="backend must be one of torch, rtk"):
         line_integrals(mu, (2.0, 2.0, 2.0), views, backend="cuda")
+
+
+@pytest.mark.parametrize("values", ["labels", "intensity"])
+def test_label_and_intensity_volumes(tmp_path: Path, values: str) -> None:
+    """A vessel label map: every labelled voxel holds contrast of label_mu per mm, partial volumes averaged when the
+    grid shrinks; an intensity volume is taken as attenuation per mm as it is."""
+    from monai_angio.projection import attenuation_volume
+
+    n = 32
+    i, j, k = np.meshgrid(np.arange(n), np.arange(n), np.arange(n), indexing="ij")
+    tube = ((i - 15.5) ** 2 + (j - 15.5) ** 2 < 16).astype(np.float32)  # a cylinder of radius 4 voxels along k
+    data = tube * (3.0 if values == "labels" else 0.05)  # label 3, or 0.05 per mm
+    path = tmp_path / "vessel.nii.gz"
+    nib.save(nib.Nifti1Image(data, np.diag([1.0, 1.0, 1.0, 1.0])), str(path))
+    mu, spacing = attenuation_volume(path, None, values=values, label_mu=0.2)
+    expected = 0.2 if values == "labels" else 0.05
+    assert spacing == (1.0, 1.0, 1.0) and mu.max().item() == pytest.approx(expected)
+    assert mu.sum().item() == pytest.approx(expected * tube.sum(), rel=1e-5)
+    coarse, spacing2 = attenuation_volume(path, 2.0, values=values, label_mu=0.2)
+    assert spacing2 == (2.0, 2.0, 2.0) and coarse.shape == (16, 16, 16)
+    assert coarse.sum().item() * 8 == pytest.approx(expected * tube.sum(), rel=1e-4)  # partial volumes kept
+    assert 0 < coarse[coarse > 0].min().item() < expected  # edge voxels hold a fraction
