@@ -15,6 +15,10 @@ Studies (each writes ``docs/bench/<report>.json`` and ``.md``; ``python scripts/
   speed          ms per frame and peak memory of the networks in fresh processes (report speed)
   projection     time and peak memory of RTK's Joseph and the PyTorch forward projectors over a 200° rotational
                  sweep, in fresh processes; --quick: 64³ to 8 views of 128² (report projection)
+  generalization frame interpolation across kinds of runs (3D-phantom rotational / fixed-table / coronary, real
+                 coronary, real DSA with and without camera motion): linear, DIS flow, the bundle's network with
+                 options off and recommended, K = 1, 2, 3, gains over DIS flow per kind; --weights PATH adds a
+                 candidate network's rows; --quick: 9 frames of 64² (report generalization)
 
 ``--rows NAME ...`` (names or shell patterns) measures only those rows and keeps the other rows of the last report.
 The data of every study are defined once in :mod:`monai_angio.benchmarks.datasets`. A bundle's ``metadata.json``
@@ -27,7 +31,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from monai_angio.benchmarks import deblurring, interpolation, ops, projection, speed
+from monai_angio.benchmarks import deblurring, generalization, interpolation, ops, projection, speed
 from monai_angio.benchmarks.report import OUT
 
 #: study -> (help, adds its options, runs it)
@@ -45,6 +49,11 @@ STUDIES = {
         "time and peak memory of the forward projectors over a rotational sweep",
         projection.add_arguments,
         projection.run,
+    ),
+    "generalization": (
+        "frame interpolation across kinds of angiography runs, and a candidate network (--weights)",
+        generalization.add_arguments,
+        generalization.run,
     ),
 }
 

@@ -1,10 +1,21 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""Train the shipped MoSt-DSA weights on CPU: real DSA (first 70 % of the shared cine) + angiography phantoms.
+"""Train the MoSt-DSA weights on CPU or CUDA: real cines (first 70 % of each) + 2D and 3D angiography phantoms.
 
-Each batch holds tuples with one number of target frames N (cycling 1, 2, 3), drawn from the real cine at full and
-half resolution and from phantom cines (coronary and DSA modes with cardiac motion), with random crops, synthetic
-geometric motion (:class:`~monai_angio.engines.RandTupleMotiond`), flips, rot90, temporal reversal and a mild gamma.
+Each batch holds tuples with one number of target frames N (cycling 1, 2, 3), drawn from the real DSA cine at full
+and half resolution, from further real cines (``--extra-cines``, by default the shared real coronary cine; the last
+30 % of each is never read), from 2D phantom cines (coronary and DSA modes with cardiac motion) and from runs of the
+3D phantom (rotational sweeps, fixed views with table pans and patient drift, beating and breathing coronary trees;
+:func:`~monai_angio.data.phantom3d_cines`), with random crops, synthetic camera motion
+(:class:`~monai_angio.engines.RandTupleMotiond`: translation, rotation, zoom and a smooth deformation, linear over
+the tuple), flips, rot90, temporal reversal, a mild gamma and varied frame gaps (frame-rate changes).
+
+Flow prior (``--flow-prior``): early in training an L1 loss pulls the network's flows from time t to both frames
+towards DIS optical flow computed from the true intermediate frame to each frame (the teacher), weighted by
+``--flow-prior`` and fading linearly to 0 over the first ``--flow-prior-fraction`` of the steps.
+
+Resumable: every validation writes ``WORK_DIR/checkpoint.pt`` (weights, EMA, optimiser, schedule, step, history);
+``--resume`` continues from it (the same arguments otherwise), so a long run can span several sessions.
 The schedule is AdamW with linear warm-up and cosine decay; an exponential moving average (EMA) of the weights is
 kept. Validation: the PSNR gain over the linear blend on the last ``--val-frames`` frames of the training span of the
 real cine (whole frames, never trained on) and on two phantom cines of other seeds; the raw or EMA weights with the
@@ -37,7 +48,15 @@ from monai.transforms import (
     RandSpatialCropd,
 )
 
-from monai_angio.data import CineTupleDataset, cine_eval_tuples, phantom_cines, prepare_cine, split_frames
+from monai_angio.baselines.dis_flow import dis_optical_flow
+from monai_angio.data import (
+    CineTupleDataset,
+    cine_eval_tuples,
+    phantom3d_cines,
+    phantom_cines,
+    prepare_cine,
+    split_frames,
+)
 from monai_angio.engines import (
     MixedTupleDataset,
     PrepareInterpolationBatch,
@@ -53,6 +72,7 @@ from monai_angio.transforms import RandTemporalReversed
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CINE = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
+DEFAULT_EXTRA = REPO.parent / "shared" / "data" / "xa_coronary" / "coronary_rca_xa_96f.dcm"
 KEYS = ["frame0", "frame1", "target"]
 
 
@@ -102,22 +122,34 @@ def make_phantoms(count: int, seed: int, size: int, num_frames: int, noise: bool
     return cines
 
 
-def validation_tuples(phantoms: list[np.ndarray], real: torch.Tensor | None) -> dict[str, list[dict]]:
-    """Fixed validation tuples (N = 1, 2, 3): whole phantom cines (seeds not trained on) and the whole real validation
-    frames (the end of the training span, excluded from the training tuples)."""
-    out: dict[str, list[dict]] = {"phantom": [], "real": []}
+def validation_tuples(parts: dict[str, list]) -> dict[str, list[dict]]:
+    """Fixed validation tuples (N = 1, 2, 3) of every part (name -> cines): whole phantom cines (seeds not trained on)
+    and the validation frames of the real cines (the end of each training span, excluded from the training
+    tuples)."""
+    out: dict[str, list[dict]] = {name: [] for name in parts}
     for n in (1, 2, 3):
-        for cine in phantoms:
-            ds = cine_eval_tuples(cine, n, gap=1, stride=n + 1)
-            out["phantom"] += [ds[j] for j in range(len(ds))]
-        if real is not None and real.shape[1] > n + 1:
-            ds = cine_eval_tuples(real, n, gap=1, stride=n + 1)
-            out["real"] += [ds[j] for j in range(len(ds))]
-    return out
+        for name, cines in parts.items():
+            for cine in cines:
+                if cine.shape[-3] > n + 1:
+                    ds = cine_eval_tuples(cine, n, gap=1, stride=n + 1)
+                    out[name] += [ds[j] for j in range(len(ds))]
+    return {name: tuples for name, tuples in out.items() if tuples}
+
+
+def teacher_flows(frame0: torch.Tensor, frame1: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """DIS flows from each true intermediate frame to both frames: ``(B, N, 4, H, W)`` (channels 0-1 to frame 0,
+    2-3 to frame 1, the network's convention: ``target(p) ~ frame0(p + flow(p))``)."""
+    b, n = target.shape[:2]
+    targets = target.flatten(0, 1)
+    to0, _ = dis_optical_flow(targets, frame0.repeat_interleave(n, 0))
+    to1, _ = dis_optical_flow(targets, frame1.repeat_interleave(n, 0))
+    return torch.cat([to0, to1], 1).reshape(b, n, 4, *target.shape[-2:])
 
 
 @torch.no_grad()
-def validate(net: torch.nn.Module, tuples: list[dict], prepare: PrepareInterpolationBatch) -> tuple[float, float]:
+def validate(
+    net: torch.nn.Module, tuples: list[dict], prepare: PrepareInterpolationBatch, device: torch.device | None = None
+) -> tuple[float, float]:
     """Mean PSNR of the network and of the linear blend over the validation tuples (``nan`` when there are none)."""
     if not tuples:
         return float("nan"), float("nan")
@@ -129,6 +161,8 @@ def validate(net: torch.nn.Module, tuples: list[dict], prepare: PrepareInterpola
             k: (v.unsqueeze(0) if isinstance(v, torch.Tensor) else v) for k, v in item.items() if k in KEYS + ["time"]
         }
         f0, target, (f1, t), _ = prepare(batch)
+        if device is not None:
+            f0, target, f1, t = f0.to(device), target.to(device), f1.to(device), t.to(device)
         pred = InterpolationInferer()(f0, net, f1, t)
         lin = (1 - t)[..., None, None, None] * f0.unsqueeze(1) + t[..., None, None, None] * f1.unsqueeze(1)
         p_net.append(psnr(pred.flatten(0, 1), target.flatten(0, 1), 1.0).mean().item())
@@ -153,7 +187,19 @@ def main() -> None:
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--phantoms", type=int, default=16)
     ap.add_argument("--phantom-size", type=int, default=256)
-    ap.add_argument("--weights", default="0.3,0.3,0.4", help="sampling weights: real full res, real x0.5, phantom")
+    ap.add_argument("--phantoms3d", type=int, default=12, help="3D phantom runs (rotational, fixed, coronary)")
+    ap.add_argument("--phantom3d-size", type=int, default=256)
+    ap.add_argument("--extra-cines", nargs="*", default=[str(DEFAULT_EXTRA)] if DEFAULT_EXTRA.exists() else [],
+                    help="further real cines (their first 70 %% trains, the end of it validates)")
+    ap.add_argument(
+        "--weights",
+        default="0.2,0.1,0.15,0.4,0.15",
+        help="sampling weights: real full res, real x0.5, 2D phantoms, 3D phantoms, extra real cines",
+    )
+    ap.add_argument("--flow-prior", type=float, default=0.0, help="weight of the DIS-flow prior at step 0 (0: off)")
+    ap.add_argument("--flow-prior-fraction", type=float, default=0.3, help="fraction of the steps it fades over")
+    ap.add_argument("--resume", action="store_true", help="continue from WORK_DIR/checkpoint.pt")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--motion-prob", type=float, default=0.5)
     ap.add_argument("--max-translation", type=float, default=10.0)
     ap.add_argument("--max-gap", type=int, default=2)
@@ -175,17 +221,24 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
 
     # ---- data
-    real = prepare_cine(args.cine)  # (1, T, H, W) float in [0, 1]
-    (t0, t1), test = split_frames(int(real.shape[1]), args.holdout)
-    tv = t1 - args.val_frames  # the end of the training span validates (never trained on)
-    real_train = real.as_tensor()[:, t0:tv].contiguous()
-    real_val = real.as_tensor()[:, tv:t1].contiguous() if args.val_frames > 0 else None
+    def train_and_val(path: str) -> tuple[torch.Tensor, torch.Tensor | None, str]:
+        cine = prepare_cine(path)  # (1, T, H, W) float in [0, 1]
+        (t0, t1), test = split_frames(int(cine.shape[1]), args.holdout)
+        tv = t1 - args.val_frames  # the end of the training span validates (never trained on)
+        train = cine.as_tensor()[:, t0:tv].contiguous()
+        val = cine.as_tensor()[:, tv:t1].contiguous() if args.val_frames > 0 else None
+        return train, val, (f"{Path(path).name} {tuple(cine.shape)}: training frames {t0}..{tv - 1}, validation "
+                            f"{tv}..{t1 - 1}, held out (never read) {test[0]}..{test[1] - 1}")  # fmt: skip
+
+    real_train, real_val, said = train_and_val(args.cine)
+    print(said, flush=True)
     real_half = downscale(real_train, 0.5)
-    print(
-        f"real cine {tuple(real.shape)}: training frames {t0}..{tv - 1}, validation {tv}..{t1 - 1}, "
-        f"held out (never read) {test[0]}..{test[1] - 1}",
-        flush=True,
-    )
+    extra_train, extra_val = [], []
+    for path in args.extra_cines:
+        train, val, said = train_and_val(path)
+        print(said, flush=True)
+        extra_train.append(train)
+        extra_val += [] if val is None else [val]
     tic = time.perf_counter()
     phantoms = make_phantoms(
         args.phantoms,
@@ -194,8 +247,10 @@ def main() -> None:
         num_frames=40,
         noise=not args.phantom_noise_aug,
     )
+    phantoms3d = phantom3d_cines(args.phantoms3d, seed=args.seed * 1000 + 100, size=args.phantom3d_size)
     val_phantoms = make_phantoms(2, seed=700, size=192, num_frames=17)
-    print(f"{len(phantoms)} phantom cines in {time.perf_counter() - tic:.1f} s", flush=True)
+    val_phantoms3d = [c[:17] for c in phantom3d_cines(3, seed=800, size=192)]  # seeds 800-802: never trained on
+    print(f"{len(phantoms)} 2D and {len(phantoms3d)} 3D phantom cines in {time.perf_counter() - tic:.1f} s", flush=True)
 
     margin = int(math.ceil(args.max_translation)) + 8
     groups = []
@@ -207,32 +262,44 @@ def main() -> None:
             CineTupleDataset([real_half], n, 10**6, transform=tf, max_gap=args.max_gap, seed=None),
             CineTupleDataset(phantoms, n, 10**6, transform=tfp, max_gap=args.max_gap, seed=None),
         ]
+        if phantoms3d:
+            sources.append(CineTupleDataset(phantoms3d, n, 10**6, transform=tf, max_gap=args.max_gap, seed=None))
+        if extra_train:
+            sources.append(CineTupleDataset(extra_train, n, 10**6, transform=tf, max_gap=args.max_gap, seed=None))
         groups.append(sources)
-    weights = [float(w) for w in args.weights.split(",")]
+    weights = [float(w) for w in args.weights.split(",")][:3]
+    weights += [float(w) for w in args.weights.split(",")][3:4] if phantoms3d else []
+    weights += [float(w) for w in args.weights.split(",")][4:5] if extra_train else []
     steps = args.steps
     dataset = MixedTupleDataset(groups, args.batch, steps * args.batch, weights=weights, seed=args.seed)
     loader = DataLoader(dataset, batch_size=args.batch, shuffle=False, num_workers=0, drop_last=True)
-    val = validation_tuples(val_phantoms, real_val)
+    val = validation_tuples(
+        {"real": [] if real_val is None else [real_val], "phantom": val_phantoms, "phantom3d": val_phantoms3d,
+         "extra": extra_val}
+    )  # fmt: skip
     prepare = PrepareInterpolationBatch()
+    device = torch.device(args.device)
 
     # ---- model, loss, optimiser
     net = MoStDSA(args.config)
     if args.init:
         net.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=True))
+    net.to(device)
     ema = copy.deepcopy(net).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    print(f"MoStDSA({args.config!r}): {net.num_parameters()} parameters", flush=True)
+    print(f"MoStDSA({args.config!r}): {net.num_parameters()} parameters on {device}", flush=True)
     loss_fn = MoStDSALoss(perceptual_weight=0.0, style_weight=0.0)  # no VGG19 weights here: Laplacian l1 only
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     if args.minutes > 0:
         # wall-time budget on shared CPUs: the cosine follows max(step / steps, elapsed / minutes)
-        clock = {"start": None}
+        clock = {"start": None, "before": 0.0}
 
         def progress(step: int) -> float:
             if clock["start"] is None:
                 return step / steps
-            return max(step / steps, (time.perf_counter() - clock["start"]) / (60 * args.minutes))
+            elapsed = clock["before"] + time.perf_counter() - clock["start"]
+            return max(step / steps, elapsed / (60 * args.minutes))
 
         def factor(step: int) -> float:
             if step < args.warmup:
@@ -243,33 +310,54 @@ def main() -> None:
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
     else:
-        clock = {"start": None}
+        clock = {"start": None, "before": 0.0}
         sched = WarmupCosineSchedule(opt, warmup_steps=args.warmup, t_total=steps, end_lr=args.end_lr)
 
     def score(model: torch.nn.Module) -> dict[str, float]:
-        """Validation: PSNR gain over the linear blend on the real validation frames and on the phantoms."""
+        """Validation: PSNR gain over the linear blend on every part; the score is their mean."""
         out = {}
         for part, tuples in val.items():
-            v, lin = validate(model, tuples, prepare)
+            v, lin = validate(model, tuples, prepare, device)
             out[part] = v - lin
-        out["score"] = float(np.nanmean([out["real"], out["phantom"]]))
+        out["score"] = float(np.nanmean(list(out.values())))
         return out
 
-    s0 = score(net)
-    print(f"step 0: val gain over linear {s0}", flush=True)
-    history = []
+    history: list[dict] = []
     best: dict = {"score": -1e9}
+    step = 0
+    checkpoint = work / "checkpoint.pt"
+    if args.resume and checkpoint.exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        net.load_state_dict(state["net"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        step, best, history, clock["before"] = state["step"], state["best"], state["history"], state["seconds"]
+        print(f"resumed from {checkpoint} at step {step} ({clock['before'] / 60:.1f} min done)", flush=True)
+    else:
+        s0 = score(net)
+        print(f"step 0: val gain over linear {s0}", flush=True)
 
     # ---- train
     net.train()
     start = time.perf_counter()
     clock["start"] = start
     running, seen = 0.0, 0
-    step = 0
+    first = step
     for batch in loader:
+        if step >= steps:
+            break
         f0, target, (f1, t), _ = prepare(batch)
-        pred = net(f0, f1, t)
-        loss = loss_fn(pred, target)
+        f0, target, f1, t = f0.to(device), target.to(device), f1.to(device), t.to(device)
+        prior = args.flow_prior * max(0.0, 1.0 - step / max(1.0, args.flow_prior_fraction * steps))
+        if prior > 0:
+            structure, motion = net.encode(f0, f1)
+            pred, extra = net.decode(f0, f1, structure, motion, t, return_intermediates=True)
+            teacher = teacher_flows(f0.cpu(), f1.cpu(), target.cpu()).to(device)
+            loss = loss_fn(pred, target) + prior * (extra["flow"] - teacher).abs().mean()
+        else:
+            pred = net(f0, f1, t)
+            loss = loss_fn(pred, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -285,30 +373,31 @@ def main() -> None:
         running += loss.item()
         seen += 1
         elapsed = time.perf_counter() - start
+        total = clock["before"] + elapsed
         if step % args.log_every == 0:
-            eta = elapsed / step * (steps - step) / 60
+            per = elapsed / (step - first)
             print(
-                f"step {step}/{steps} N={t.shape[1]} loss {running / seen:.5f} lr {sched.get_last_lr()[0]:.2e} "
-                f"{elapsed / step:.2f} s/step, elapsed {elapsed / 60:.1f} min, eta {eta:.1f} min",
+                f"step {step}/{steps} N={t.shape[1]} loss {running / seen:.5f} prior {prior:.4f} "
+                f"lr {sched.get_last_lr()[0]:.2e} {per:.2f} s/step, elapsed {total / 60:.1f} min, "
+                f"eta {per * (steps - step) / 60:.1f} min",
                 flush=True,
             )
             running, seen = 0.0, 0
-        stop = step >= steps or (args.minutes > 0 and elapsed > args.minutes * 60)
-        if args.minutes > 0 and step % args.log_every == 0:
-            steps_left = (args.minutes * 60 - elapsed) / (elapsed / step)
-            if step + steps_left < steps:
-                print(f"  (wall-time budget: about {int(step + steps_left)} steps will run)", flush=True)
+        stop = step >= steps or (args.minutes > 0 and total > args.minutes * 60)
         if step % args.val_every == 0 or stop:
             s_net, s_ema = score(net), score(ema)
             history.append({"step": step, "net": s_net, "ema": s_ema})
             print(f"step {step}: val gain over linear (dB) net {s_net}, ema {s_ema}", flush=True)
-            torch.save(net.state_dict(), work / "last.pt")
-            torch.save(ema.state_dict(), work / "ema.pt")
             if step >= args.select_after:
                 for which, model, sc in (("net", net, s_net), ("ema", ema, s_ema)):
                     if sc["score"] > best["score"]:
                         best = {**sc, "step": step, "which": which}
-                        torch.save({k: v.clone() for k, v in model.state_dict().items()}, work / "best.pt")
+                        with atomic_output(work / "best.pt", overwrite=True) as tmp:
+                            torch.save({k: v.detach().cpu().clone() for k, v in model.state_dict().items()}, tmp)
+            state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                     "sched": sched.state_dict(), "step": step, "best": best, "history": history, "seconds": total}
+            with atomic_output(checkpoint, overwrite=True) as tmp:  # fmt: skip
+                torch.save(state, tmp)
         if stop:
             break
 
@@ -321,7 +410,7 @@ def main() -> None:
         "config": args.config,
         "args": vars(args),
         "steps_done": step,
-        "minutes": (time.perf_counter() - start) / 60,
+        "minutes": (clock["before"] + time.perf_counter() - start) / 60,
         "best": best,
         "history": history,
         "parameters": net.num_parameters(),

@@ -10,6 +10,10 @@
   study :data:`BASELINE_PHANTOMS` (seeds 1-2).
 * Deblurring: sharp frames (the real cine's parts, noise-free DSA phantom frames) and the focal-spot degradation
   (:func:`degrade`, :data:`DEBLUR_GEOMETRY`, :data:`FOCAL_SPOTS_MM`, :data:`PIXEL_SPACINGS_MM`, :data:`PHOTONS`).
+* Generalization across kinds of runs (:func:`generalization_cines`, :data:`GENERALIZATION_KINDS`): 3D-phantom
+  rotational, fixed-table and coronary runs (seeds 900-999, reserved for validation: training never uses them), the
+  held-out last 30 % of the real coronary run ``../shared/data/xa_coronary``, and the held-out real DSA frames as
+  they are and under a synthetic camera motion.
 
 Cines are ``(T, 1, H, W)`` float32 tensors in [0, 1]; deblurring frames are lists of ``(H, W)`` float32 arrays.
 """
@@ -30,6 +34,9 @@ __all__ = [
     "BASELINE_PHANTOMS",
     "DEBLUR_GEOMETRY",
     "FOCAL_SPOTS_MM",
+    "GENERALIZATION_KINDS",
+    "GENERALIZATION_SEEDS",
+    "REAL_CORONARY",
     "PHOTONS",
     "PIXEL_SPACINGS_MM",
     "REPO",
@@ -39,11 +46,16 @@ __all__ = [
     "VALIDATION_PHANTOMS",
     "PhantomSpec",
     "baseline_cines",
+    "GeneralizationKind",
     "deblur_phantom_frames",
     "degrade",
+    "generalization_available",
+    "generalization_cine",
+    "generalization_cines",
     "interpolation_cines",
     "moving_cine",
     "phantom_cine",
+    "quantise",
     "real_available",
     "real_cine",
     "real_frames",
@@ -53,6 +65,8 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[2]
 #: the shared real DSA cine (a folder of PNG frames)
 SHARED_CINE = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
+#: the shared real coronary run (a multi-frame XA DICOM, 96 frames of 512², 30 fps)
+REAL_CORONARY = REPO.parent / "shared" / "data" / "xa_coronary" / "coronary_rca_xa_96f.dcm"
 #: fraction of the real cine held out at its end (the test frames)
 HOLDOUT_FRACTION = 0.3
 #: the validation frames of the real cine (``start``, ``stop``), inside its training part
@@ -184,14 +198,16 @@ def baseline_cines(
     return cines
 
 
-def moving_cine(frames: torch.Tensor, px: float, deg: float, crop: int = 512) -> torch.Tensor:
-    """A synthetic rigid camera motion: frame ``i`` rotated by ``i deg`` degrees about the centre and shifted by
-    ``i px`` pixels (x) and ``i px / 2`` (y), bilinear, then the central ``crop`` square.
+def moving_cine(frames: torch.Tensor, px: float, deg: float, crop: int = 512, zoom: float = 0.0) -> torch.Tensor:
+    """A synthetic camera motion: frame ``i`` rotated by ``i deg`` degrees about the centre, magnified by
+    ``1 + i zoom`` about the centre and shifted by ``i px`` pixels (x) and ``i px / 2`` (y), bilinear, then the
+    central ``crop`` square.
 
     Args:
         frames: ``(T, C, H, W)``.
         px, deg: shift (pixels) and rotation (degrees) per frame.
         crop: side of the central region kept.
+        zoom: magnification added per frame (``0.003``: 0.3 % per frame); 0 (default) is a rigid motion.
 
     Returns:
         ``(T, C, crop, crop)``.
@@ -199,9 +215,10 @@ def moving_cine(frames: torch.Tensor, px: float, deg: float, crop: int = 512) ->
     t, _, h, w = frames.shape
     thetas = []
     for i in range(t):
-        a = math.radians(i * deg)
+        a, s = math.radians(i * deg), 1.0 / (1.0 + i * zoom)
         shift = (2.0 * i * px / w, 2.0 * i * px / 2.0 / h)  # affine_grid's coordinates: pixels scaled by 2 / size
-        thetas.append([[math.cos(a), -math.sin(a) * h / w, shift[0]], [math.sin(a) * w / h, math.cos(a), shift[1]]])
+        row0 = [s * math.cos(a), -s * math.sin(a) * h / w, shift[0]]
+        thetas.append([row0, [s * math.sin(a) * w / h, s * math.cos(a), shift[1]]])
     grid = F.affine_grid(torch.tensor(thetas, dtype=frames.dtype), list(frames.shape), align_corners=False)
     moved = F.grid_sample(frames, grid, mode="bilinear", padding_mode="border", align_corners=False)
     top, left = (h - crop) // 2, (w - crop) // 2
@@ -231,3 +248,170 @@ def degrade(
     blurred = torch.stack([it["image"] for it in items])
     sharp = torch.stack([it["label"] for it in items])
     return blurred, sharp, ds.degradation.kernel(spot_mm)
+
+
+# ------------------------------------------------------------------------------------------ generalization
+#: the seeds of the generalization phantoms: 900-999 are reserved for validation, training must never use them
+GENERALIZATION_SEEDS = range(900, 1000)
+#: side of the generalization cines, and of their ``quick`` versions (tests)
+GENERALIZATION_SIZE, GENERALIZATION_QUICK_SIZE = 512, 64
+#: frames of the quick generalization cines (enough for K = 3)
+GENERALIZATION_QUICK_FRAMES = 9
+#: the camera motion of ``real_dsa_camera`` per frame: shift (pixels), rotation (degrees), magnification
+CAMERA_MOTION = {"px": 2.0, "deg": 0.4, "zoom": 0.003}
+#: first time (s) of the fixed-table phantom run: the arterial phase has begun (contrast in the carotids)
+FIXED_TABLE_START_S = 1.2
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneralizationKind:
+    """A kind of angiography run of the ``generalization`` study.
+
+    Attributes:
+        name: the kind's key in reports.
+        description: what the cine is (reports).
+        real: a real acquisition (skipped when ``../shared/data`` lacks it) rather than a phantom.
+        seen: the shipped interpolation network was trained on (another part of) this cine.
+    """
+
+    name: str
+    description: str
+    real: bool = False
+    seen: bool = False
+
+
+#: the kinds of runs of the ``generalization`` study, in report order
+GENERALIZATION_KINDS = (
+    GeneralizationKind(
+        "rotational_phantom",
+        "3D phantom, rotational 3D-DSA sweep of the head (seed 900, frames 50-82 of 133: 1.5° per frame, 29 fps)",
+    ),
+    GeneralizationKind(
+        "fixed_table_phantom",
+        "3D phantom, fixed-view cerebral DSA, 7.5 fps, table pan 12 mm/s, patient drift 2 mm (seed 901, 33 frames "
+        f"from {FIXED_TABLE_START_S} s)",
+    ),
+    GeneralizationKind(
+        "coronary_phantom",
+        "3D phantom, unsubtracted coronary cine, beating and breathing heart, 15 fps (seed 902, 33 frames)",
+    ),
+    GeneralizationKind(
+        "real_coronary", "real coronary run (RCA, 30 fps), held-out last 30 % (frames 67-95 of 96)", real=True
+    ),
+    GeneralizationKind(
+        "real_dsa",
+        "real lateral cerebral DSA, held-out last 30 % (22 frames), central 512² (seen cine: the shipped network "
+        "trained on its first 70 %)",
+        real=True,
+        seen=True,
+    ),
+    GeneralizationKind(
+        "real_dsa_camera",
+        "the real_dsa frames under a synthetic camera motion of 2 px, 0.4° and +0.3 % magnification per frame "
+        "(seen cine)",
+        real=True,
+        seen=True,
+    ),
+)
+
+
+def quantise(frames: torch.Tensor, bits: int = 8) -> torch.Tensor:
+    """Frames in [0, 1] rounded to ``bits`` bits (as a real cine stores them), float32 in [0, 1], same shape."""
+    top = float(2**bits - 1)
+    return (frames.clamp(0.0, 1.0) * top).round().div(top).to(torch.float32)
+
+
+def _kind(name: str) -> GeneralizationKind:
+    kinds = {k.name: k for k in GENERALIZATION_KINDS}
+    if name not in kinds:
+        raise ValueError(f"unknown kind {name!r}; kinds: {', '.join(kinds)}.")
+    return kinds[name]
+
+
+def generalization_available(name: str) -> bool:
+    """Whether the data of a generalization kind are there (phantoms always; real runs need ``../shared/data``)."""
+    _kind(name)
+    if name == "real_coronary":
+        return REAL_CORONARY.is_file()
+    if name.startswith("real_dsa"):
+        return real_available()
+    return True
+
+
+def _phantom_frames(name: str, size: int, quick: bool) -> torch.Tensor:
+    from monai_angio.phantoms import Angiography3DPhantom
+
+    count = GENERALIZATION_QUICK_FRAMES if quick else 33
+    if name == "rotational_phantom":
+        phantom = Angiography3DPhantom("rotational", size=size, frames=133, seed=900)
+        times = phantom.frame_times_s()[50 : 50 + count]
+    elif name == "fixed_table_phantom":
+        phantom = Angiography3DPhantom(
+            "fixed", size=size, frames=33, seed=901, frame_rate=7.5, table_speed_mm_s=12.0, patient_motion_mm=2.0
+        )
+        times = FIXED_TABLE_START_S + phantom.frame_times_s()[:count]
+    else:
+        phantom = Angiography3DPhantom("coronary", size=size, frames=33, seed=902, frame_rate=15.0)
+        times = phantom.frame_times_s()[:count]
+    return torch.from_numpy(phantom.render_unit(times)).unsqueeze(1)
+
+
+def _centre(frames: torch.Tensor, crop: int) -> torch.Tensor:
+    h, w = frames.shape[-2:]
+    top, left = (h - crop) // 2, (w - crop) // 2
+    return frames[..., top : top + crop, left : left + crop]
+
+
+def generalization_cine(name: str, quick: bool = False) -> torch.Tensor:
+    """The cine of one generalization kind (:data:`GENERALIZATION_KINDS`).
+
+    Args:
+        name: the kind.
+        quick: :data:`GENERALIZATION_QUICK_FRAMES` frames of 64² (phantoms rendered at 64², real frames
+            area-downsampled by 8) instead of the full cine at 512².
+
+    Returns:
+        ``(T, 1, H, W)`` float32 in [0, 1], quantised to 8 bits; ``T`` is 33 (phantoms), 29 (real coronary) or
+        22 (real DSA), ``H = W = 512`` (64 quick).
+
+    Raises:
+        ValueError: an unknown kind; FileNotFoundError: a real kind whose data are not there.
+    """
+    kind = _kind(name)
+    if kind.real and not generalization_available(name):
+        raise FileNotFoundError(f"the data of {name!r} are not in {REPO.parent / 'shared' / 'data'}.")
+    count = GENERALIZATION_QUICK_FRAMES if quick else None
+    if not kind.real:
+        frames = _phantom_frames(name, GENERALIZATION_QUICK_SIZE if quick else GENERALIZATION_SIZE, quick)
+    else:
+        if name == "real_coronary":
+            from monai_angio.data import split_frames
+            from monai_angio.io import read_cine
+
+            cine = read_cine(REAL_CORONARY)[0]
+            start, stop = split_frames(cine.shape[0], HOLDOUT_FRACTION)[1]
+            frames = _centre(cine[start:stop][:count], GENERALIZATION_SIZE)
+        elif name == "real_dsa":
+            frames = _centre(real_part("test")[:count], GENERALIZATION_SIZE)
+        else:
+            frames = moving_cine(real_part("test")[:count], crop=GENERALIZATION_SIZE, **CAMERA_MOTION)
+        if quick:
+            frames = F.interpolate(frames, size=(GENERALIZATION_QUICK_SIZE,) * 2, mode="area")
+    return quantise(frames.contiguous())
+
+
+def generalization_cines(quick: bool = False, kinds: list[str] | None = None) -> dict[str, torch.Tensor]:
+    """The cines of the ``generalization`` study by kind (:func:`generalization_cine`), in the order of
+    :data:`GENERALIZATION_KINDS`; real kinds whose data are not there are left out.
+
+    Args:
+        quick: the quick versions (64², few frames).
+        kinds: only these kinds (default all).
+
+    Returns:
+        ``{kind: (T, 1, H, W) float32 in [0, 1]}``.
+    """
+    names = [k.name for k in GENERALIZATION_KINDS if kinds is None or k.name in kinds]
+    for name in kinds or []:
+        _kind(name)
+    return {n: generalization_cine(n, quick) for n in names if generalization_available(n)}

@@ -25,6 +25,7 @@ __all__ = [
     "cine_tuple_dataset",
     "cine_eval_tuples",
     "phantom_cines",
+    "phantom3d_cines",
     "phantom_tuple_dataset",
 ]
 
@@ -331,6 +332,58 @@ def phantom_cines(count: int, seed: int = 0, **phantom_kwargs: Any) -> list[np.n
                 raise ValueError("the phantom meta has no 'bits_stored'.")
             frames = np.clip(frames.astype(np.float32) / np.float32(2 ** int(bits) - 1), 0.0, 1.0)
         cines.append(frames.astype(np.float32))
+    return cines
+
+
+def phantom3d_cines(
+    count: int, seed: int = 0, size: int = 256, kinds: Sequence[str] | None = None, bits: int = 8
+) -> list[np.ndarray]:
+    """Render ``count`` runs of the 3D angiography phantom, cycling through ``kinds``, with varied acquisitions.
+
+    Rotational DSA sweeps (200 degrees in 4-5 s, 60-133 frames), fixed-view DSA runs with a table pan of 0-25 mm/s
+    and a patient drift of 0-3 mm at 4-15 frames/s, and coronary cines (55-110 beats/min, 15 or 30 frames/s, with
+    respiration): the motions of real runs (:class:`~monai_angio.phantoms.Angiography3DPhantom`, seeds ``seed, seed
+    + 1, ...``; seeds 900-999 are the validation runs of ``scripts/bench.py generalization``: do not train on them).
+
+    Args:
+        count: number of runs.
+        seed: seed of the first run (its anatomy, view, motion, noise and acquisition settings).
+        size: detector pixels per side.
+        kinds: modes to cycle through (default all of :data:`~monai_angio.phantoms.PHANTOM_MODES`).
+        bits: the frames are quantised to this many bits, as real cines are.
+
+    Returns:
+        list of float32 ``(T, H, W)`` arrays in ``[0, 1]``.
+    """
+    from monai_angio.phantoms import PHANTOM_MODES, Angiography3DPhantom
+
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"count must be an integer >= 1, got {count!r}.")
+    kinds = tuple(PHANTOM_MODES if kinds is None else kinds)
+    unknown = [k for k in kinds if k not in PHANTOM_MODES]
+    if not kinds or unknown:
+        raise ValueError(f"kinds must be among {', '.join(PHANTOM_MODES)}, got {list(kinds)!r}.")
+    cines = []
+    for i in range(int(count)):
+        run_seed = int(seed) + i
+        rng = np.random.default_rng([run_seed, 0x3D])
+        mode = kinds[i % len(kinds)]
+        if mode == "rotational":
+            kw: dict[str, Any] = {"frames": int(rng.integers(60, 134)), "duration_s": float(rng.uniform(4.0, 5.0))}
+        elif mode == "fixed":
+            kw = {"frames": 40, "frame_rate": float(rng.choice([4.0, 7.5, 15.0])),
+                  "table_speed_mm_s": float(rng.choice([0.0, rng.uniform(5.0, 25.0)])),
+                  "patient_motion_mm": float(rng.uniform(0.0, 3.0))}  # fmt: skip
+        else:
+            kw = {"frames": 40, "frame_rate": float(rng.choice([15.0, 30.0])),
+                  "heart_rate_bpm": float(rng.uniform(55.0, 110.0))}  # fmt: skip
+        phantom = Angiography3DPhantom(mode, size=size, seed=run_seed, bits=bits,
+                                       dose=float(rng.uniform(0.5, 2.0)), **kw)  # fmt: skip
+        times = phantom.frame_times_s()
+        if mode == "fixed":  # start where the contrast is coming in
+            times = times + float(rng.uniform(0.8, 1.5))
+        top = float(2**bits - 1)
+        cines.append((np.rint(phantom.render_unit(times) * top) / top).astype(np.float32))
     return cines
 
 

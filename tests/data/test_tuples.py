@@ -217,3 +217,22 @@ def test_cine_tuple_dataset_from_real_dicom_path():
         np.testing.assert_allclose(item["target"].numpy(), frames[idx[1:-1]] / scale, rtol=1e-6)
         assert item["frame0"].meta["modality"] == "XA"
         assert item["target"].meta["filename_or_obj"] == str(path)
+
+
+def test_phantom3d_cines_cycle_kinds_and_are_quantised():
+    from monai_angio.data import phantom3d_cines
+
+    cines = phantom3d_cines(3, seed=40, size=32, bits=8)
+    assert [c.shape[1:] for c in cines] == [(32, 32)] * 3
+    assert 60 <= cines[0].shape[0] <= 133  # rotational
+    assert cines[1].shape[0] == cines[2].shape[0] == 40  # fixed, coronary
+    for c in cines:
+        assert c.dtype == np.float32 and 0.0 <= c.min() and c.max() <= 1.0
+        np.testing.assert_allclose(c * 255, np.rint(c * 255), atol=1e-4)  # 8-bit levels
+    only = phantom3d_cines(2, seed=41, size=32, kinds=["coronary"])
+    assert all(c.shape[0] == 40 for c in only)
+    np.testing.assert_array_equal(phantom3d_cines(1, seed=41, size=32, kinds=["coronary"])[0], only[0])
+    with pytest.raises(ValueError, match="kinds must be among rotational, fixed, coronary"):
+        phantom3d_cines(1, kinds=["spin"])
+    with pytest.raises(ValueError, match="count must be an integer >= 1"):
+        phantom3d_cines(0)
