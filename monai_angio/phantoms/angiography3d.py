@@ -111,15 +111,30 @@ def _int(name: str, value: int, low: int, high: int) -> int:
     return int(value)
 
 
-class _Tree:
-    """A vessel tree's pieces and the arrival time (s) of the bolus at each piece."""
+class _Vessels:
+    """Vessel pieces of one tree or chain (rest pose), the piece each continues, and the bolus arrival (s) and rise
+    time (s) at each piece."""
 
-    def __init__(self, tree: VesselTree3D, arrival_s: np.ndarray, rise_s: np.ndarray) -> None:
-        self.tree = tree
-        self.starts, self.ends, self.radii, self.path_mm = tree.segments()
-        self.previous = tree.previous_pieces()
-        self.arrival_s = arrival_s
-        self.rise_s = rise_s
+    def __init__(
+        self, starts: np.ndarray, ends: np.ndarray, radii: np.ndarray, path_mm: np.ndarray, previous: np.ndarray,
+        arrival_s: np.ndarray, rise_s: np.ndarray | float,
+    ) -> None:  # fmt: skip
+        self.starts, self.ends, self.radii, self.path_mm, self.previous = starts, ends, radii, path_mm, previous
+        self.arrival_s = np.asarray(arrival_s, dtype=np.float64)
+        self.rise_s = np.broadcast_to(np.asarray(rise_s, dtype=np.float64), self.arrival_s.shape)
+
+    @classmethod
+    def tree(cls, tree: VesselTree3D, arrival: Any, rise: Any) -> _Vessels:
+        """The pieces of ``tree``; ``arrival(path_mm)`` and ``rise(path_mm)`` give their times."""
+        starts, ends, radii, path = tree.segments()
+        return cls(starts, ends, radii, path, tree.previous_pieces(), arrival(path), rise(path))
+
+    @classmethod
+    def chain(cls, points: np.ndarray, radii: np.ndarray, path_mm: np.ndarray, arrival: Any, rise: float) -> _Vessels:
+        """A hand-built chain of nodes ``points (N, 3)`` with ``radii`` and ``path_mm (N,)``."""
+        path = 0.5 * (path_mm[:-1] + path_mm[1:])
+        previous = np.arange(len(path)) - 1
+        return cls(points[:-1], points[1:], 0.5 * (radii[:-1] + radii[1:]), path, previous, arrival(path), rise)
 
 
 class Angiography3DPhantom:
@@ -276,9 +291,8 @@ class Angiography3DPhantom:
         else:
             self._ct = None
         self.body = body
-        self._moving = np.zeros(len(body.densities), dtype=bool)
         inside = ellipsoid_inside(brain_c, brain_a)
-        trees: list[_Tree] = []
+        trees: list[_Vessels] = []
         v_art, t_art0 = 180.0, -1.2 if self.mode == "rotational" else 1.5
         injection = 6.0 if self.mode == "rotational" else 1.6
         self._injection_s = injection
@@ -288,7 +302,7 @@ class Angiography3DPhantom:
         for side, y, radius, heading in ((1.0, 0.1, 1.9, (-0.2, -0.3, 1.0)), (-1.0, 0.1, 1.9, (0.2, -0.3, 1.0)),
                                          (0.0, 0.4, 1.5, (0.0, 0.3, 1.0))):
             root = brain_c + np.array([side * 0.3 * brain_a[0], y * brain_a[1], -0.85 * brain_a[2]])
-            neck = _siphon(rng, root, side)
+            neck = _siphon(rng, root, side)  # (points, radii, path_mm <= 0)
             tree = grow_vessel_tree_3d(
                 rng, root, heading, root_radius_mm=radius, min_radius_mm=0.25, step_mm=1.2, max_nodes=2500,
                 length_factor=20.0, tortuosity=0.45, inside=inside,
@@ -301,10 +315,8 @@ class Angiography3DPhantom:
             arteries[0] = (neck, tree.with_stenosis(node, 0.6, 6.0))
         self._sacs: list[tuple[np.ndarray, float, float]] = []
         for neck, tree in arteries:
-            arrival = t_art0 + tree.segments()[3] / v_art
-            trees.append(_Tree(tree, arrival, 0.25 + 0.2 * tree.segments()[3] / v_art))
-            n_arr = t_art0 + (neck[3] - neck[3].max()) / v_art
-            trees.append(_NeckTree(neck, n_arr))
+            trees.append(_Vessels.tree(tree, lambda p: t_art0 + p / v_art, lambda p: 0.25 + 0.2 * p / v_art))
+            trees.append(_Vessels.chain(*neck, lambda p: t_art0 + p / v_art, 0.25))
         if self.aneurysm:
             tree = arteries[0][1]
             cand = np.flatnonzero((tree.radii > 1.0) & (tree.path_mm > 15.0))
@@ -320,16 +332,17 @@ class Angiography3DPhantom:
             for side, sign in (("left", 1.0), ("right", -1.0)) for scale in (1.0, 0.8, 0.6)
         ])  # fmt: skip
         self._blush_arrival = t_cap
-        # veins: the superior sagittal sinus along the vault, and a draining tree from its posterior end
+        # veins: a draining tree rooted near the torcula, filling from its small branches to its root, then the
+        # superior sagittal sinus along the vault, from front to back
         sinus = _sagittal_sinus(brain_c, brain_a)
         vein = grow_vessel_tree_3d(
             rng, brain_c + (0.0, 0.8 * brain_a[1], 0.1 * brain_a[2]), (0.0, -0.6, 0.6), root_radius_mm=2.2,
             min_radius_mm=0.35, step_mm=1.2, max_nodes=1200, tortuosity=0.25, inside=inside,
         )  # fmt: skip
         v_ven, t_ven = 120.0, t_cap + 1.2
-        vpath = vein.segments()[3]
-        trees.append(_Tree(vein, t_ven + (vpath.max() - vpath) / v_ven, np.full(len(vpath), 0.5)))
-        trees.append(_NeckTree(sinus, t_ven + vpath.max() / v_ven + (sinus[3] - sinus[3].min()) / v_ven))
+        longest_vein = float(vein.path_mm.max())
+        trees.append(_Vessels.tree(vein, lambda p: t_ven + (longest_vein - p) / v_ven, lambda p: np.full_like(p, 0.5)))
+        trees.append(_Vessels.chain(*sinus, lambda p: t_ven + (longest_vein + p) / v_ven, 0.25))
         self.trees = trees
         self._catheter = None
 
@@ -338,15 +351,11 @@ class Angiography3DPhantom:
         self.body = body
         self._ct = None
         self._heart = parts
-        moving = np.zeros(len(body.densities), dtype=bool)
-        for name in ("heart", "epicardial fat", "liver dome"):
-            moving[body.names.index(name)] = True
-        self._moving = moving
         a = parts["heart_semi_axes"]
         surface = ellipsoid_surface(np.zeros(3), a, offset_mm=1.5)
         v, t0 = 110.0, 0.3
         self._injection_s = 2.6
-        trees: list[_Tree] = []
+        trees: list[_Vessels] = []
         # local heart frame: z long axis (base +z), the left main at the left-anterior base, the RCA on the right
         roots = {
             "left": (surface(np.array([[0.55 * a[0], -0.45 * a[1], 0.7 * a[2]]]))[0], (0.2, -0.3, -1.0), 2.0),
@@ -357,12 +366,10 @@ class Angiography3DPhantom:
                 rng, root, heading, root_radius_mm=radius, min_radius_mm=0.4, step_mm=1.2, max_nodes=900,
                 tortuosity=0.3, constrain=surface,
             )  # fmt: skip
-            path = tree.segments()[3]
-            trees.append(_Tree(tree, t0 + path / v, 0.08 + path / v * 0.15))
-        if self.stenosis:
-            tree = trees[0].tree
-            node = int(np.argmin(np.abs(tree.path_mm - 25.0) + 1e3 * (tree.generation > 0)))
-            trees[0] = _Tree(tree.with_stenosis(node, 0.6, 5.0), trees[0].arrival_s, trees[0].rise_s)
+            if self.stenosis and not trees:  # on the left main / proximal LAD
+                node = int(np.argmin(np.abs(tree.path_mm - 25.0) + 1e3 * (tree.generation > 0)))
+                tree = tree.with_stenosis(node, 0.6, 5.0)
+            trees.append(_Vessels.tree(tree, lambda p: t0 + p / v, lambda p: 0.08 + 0.15 * p / v))
         self.trees = trees
         # guiding catheter: from the left ostium up the aortic root and arch, out of the field (heart local frame)
         ostium = roots["left"][0]
@@ -642,21 +649,7 @@ class Angiography3DPhantom:
         return np.stack(frames), meta
 
 
-class _NeckTree(_Tree):
-    """A hand-built vessel chain ``(points, radii, parent, path)`` with per-piece arrival times."""
-
-    def __init__(self, chain: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], arrival_s: np.ndarray) -> None:
-        points, radii, _, path = chain
-        self.tree = None
-        self.starts, self.ends = points[:-1], points[1:]
-        self.radii = 0.5 * (radii[:-1] + radii[1:])
-        self.path_mm = 0.5 * (path[:-1] + path[1:])
-        self.previous = np.arange(len(self.radii)) - 1
-        self.arrival_s = 0.5 * (arrival_s[:-1] + arrival_s[1:])
-        self.rise_s = np.full(len(self.radii), 0.25)
-
-
-def _siphon(rng: np.random.Generator, root: np.ndarray, side: float) -> tuple:
+def _siphon(rng: np.random.Generator, root: np.ndarray, side: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The cervical and petrous internal carotid with its siphon: a chain ending at ``root`` (path <= 0)."""
     s = np.linspace(0.0, 1.0, 80)
     length = 85.0
@@ -668,10 +661,10 @@ def _siphon(rng: np.random.Generator, root: np.ndarray, side: float) -> tuple:
     radii = 2.3 - 0.3 * s
     seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
     path = np.concatenate([[0.0], np.cumsum(seg)])
-    return points, radii, None, path - path[-1]
+    return points, radii, path - path[-1]
 
 
-def _sagittal_sinus(centre: np.ndarray, semi: np.ndarray) -> tuple:
+def _sagittal_sinus(centre: np.ndarray, semi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The superior sagittal sinus: an arc along the vault's midline from front to back (path from the front)."""
     theta = np.linspace(0.35, 0.95 * np.pi, 90)
     points = np.stack(
@@ -681,7 +674,7 @@ def _sagittal_sinus(centre: np.ndarray, semi: np.ndarray) -> tuple:
     radii = np.linspace(1.2, 3.5, len(theta))
     seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
     path = np.concatenate([[0.0], np.cumsum(seg)])
-    return points, radii, None, path
+    return points, radii, path
 
 
 def _brain_region(mu: np.ndarray, spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
