@@ -299,8 +299,11 @@ class Angiography3DPhantom:
         longest = 0.0
         arteries = []
         # left and right internal carotid (anterior circulation) and the vertebro-basilar trunk (posterior)
-        for side, y, radius, heading in ((1.0, 0.1, 1.9, (-0.2, -0.3, 1.0)), (-1.0, 0.1, 1.9, (0.2, -0.3, 1.0)),
-                                         (0.0, 0.4, 1.5, (0.0, 0.3, 1.0))):
+        for side, y, radius, heading in (
+            (1.0, 0.1, 1.9, (-0.2, -0.3, 1.0)),
+            (-1.0, 0.1, 1.9, (0.2, -0.3, 1.0)),
+            (0.0, 0.4, 1.5, (0.0, 0.3, 1.0)),
+        ):
             root = brain_c + np.array([side * 0.3 * brain_a[0], y * brain_a[1], -0.85 * brain_a[2]])
             neck = _siphon(rng, root, side)  # (points, radii, path_mm <= 0)
             tree = grow_vessel_tree_3d(
@@ -392,8 +395,9 @@ class Angiography3DPhantom:
         if self.mode == "rotational":
             frac = t / self.duration_s
             changes["primary_deg"] = -0.5 * self.range_deg + self.range_deg * frac
-        offset = np.array([0.0, 0.0, self.table_speed_mm_s * t]) + self._drift(t if patient_time is None else
-                                                                                    patient_time)
+        offset = np.array([0.0, 0.0, self.table_speed_mm_s * t]) + self._drift(
+            t if patient_time is None else patient_time
+        )
         changes["table_offset_mm"] = tuple(float(v) for v in offset)
         return self.geometry.replace(**changes)
 
@@ -691,4 +695,3 @@ def _brain_region(mu: np.ndarray, spacing: np.ndarray) -> tuple[np.ndarray, np.n
     semi = half_zyx[::-1] * np.array([0.72, 0.74, 0.55])
     centre[2] += 0.25 * half_zyx[0]
     return centre, np.maximum(semi, 10.0)
-
