@@ -62,7 +62,12 @@ TARGETS = {"network": 0.0, "recommended": 0.5, "candidate_network": 0.0, "candid
 
 
 def generalization_rows(candidate: bool = False) -> list[Row]:
-    """The rows of the study in report order; with ``candidate`` the two rows of the ``--weights`` network."""
+    """The rows of the study in report order.
+
+    Args:
+        candidate: add the two rows of the ``--weights`` network (method :data:`CANDIDATE`): options off and the
+            bundle's recommended options.
+    """
     from monai_angio.inferers.methods import recommended_options
 
     recommended = recommended_options(BUNDLE)
@@ -247,7 +252,12 @@ def _cell(psnr: float | None, gain: float | None, name: str) -> str:
 
 def generalization_markdown(report: dict[str, Any]) -> str:
     """The Markdown of a ``generalization`` report: the summary (gain over DIS flow per kind, mean, worst kind,
-    targets, time), PSNR per kind and K, the mean over the kinds per K, and the kinds."""
+    targets, time), PSNR per kind and K, the mean over the kinds per K, the kinds and the rows.
+
+    Args:
+        report: the report as :func:`run` writes it (``command``, ``environment``, ``note``, ``results``,
+            ``summary``, optional ``candidate``, ``shapes`` and ``absent``).
+    """
     env, results, summary = report["environment"], report["results"], report["summary"]
     kinds = {k.name: k for k in datasets.GENERALIZATION_KINDS}
     order = [n for n in kinds if n in results] + [n for n in results if n not in kinds]

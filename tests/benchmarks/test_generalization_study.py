@@ -167,3 +167,22 @@ def test_candidate_weights_add_their_rows(quick_report: tuple[Path, dict], tmp_p
     torch.save({"model": {"nope": torch.zeros(1)}}, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="not a state dict"):
         generalization.load_candidate(tmp_path / "bad.pt")
+
+
+def test_real_kinds_are_absent_without_the_shared_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setattr(datasets, "SHARED_CINE", tmp_path / "no_cine")
+    monkeypatch.setattr(datasets, "REAL_CORONARY", tmp_path / "no_run.dcm")
+    assert not datasets.generalization_available("real_dsa") and not datasets.generalization_available("real_coronary")
+    assert list(datasets.generalization_cines(quick=True, kinds=["real_dsa", "coronary_phantom"])) == [
+        "coronary_phantom"
+    ]
+    with pytest.raises(FileNotFoundError):
+        datasets.generalization_cine("real_coronary", quick=True)
+    kinds = ["coronary_phantom", "real_coronary", "real_dsa_camera"]
+    bench.main(["generalization", "--quick", "--threads", "1", "--out", str(tmp_path), "--kinds", *kinds, "--rows",
+                "linear", "dis_flow", "--factors", "1"])  # fmt: skip
+    report = json.loads((tmp_path / "generalization.json").read_text())
+    assert list(report["results"]) == ["coronary_phantom"]
+    assert set(report["absent"]) == {"real_coronary", "real_dsa_camera"}
+    md = (tmp_path / "generalization.md").read_text()
+    assert "| real_coronary |" in md and "absent: ../shared/data is missing" in md
