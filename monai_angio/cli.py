@@ -30,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _MINIMUM = {"seed": 0}
 #: number flags that take any finite value (angles, speeds; amounts the command checks itself); the others must be
 #: positive
-_SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg", "table_speed", "patient_motion", "focal_spot")
+_SIGNED = ("start_deg", "range_deg", "primary_deg", "secondary_deg", "table_speed", "patient_motion")
 #: the trajectories of ``project``
 _TRAJECTORIES = ("rotational", "fixed")
 #: what a dose-reduction report folder holds (``--overwrite`` replaces only such a folder)
@@ -187,7 +187,7 @@ class AngioCLI:
             result.frames,
             meta["bits_stored"],
             synthesized=result.synthesized,
-            method=opts.label(method),
+            method=opts.run_label(method, result.choices),
             factor=factor,
             frame_time_ms=None if ft is None else ft / (factor + 1),
             reference=dicom_reference(input, meta),
@@ -718,7 +718,7 @@ def _dose_reduction(
 
     options = options or InterpolationOptions()
     result = dose_reduction_study(frames, interpolator, factor, options, batch_size=batch_size, tile_size=tile_size)
-    method = options.label(method)
+    method = options.run_label(method, result.interpolation.choices)
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = result.report.write(
         report_dir,

@@ -142,6 +142,12 @@ class InterpolationOptions(TaskOptions):
     adapt_steps: int = _field(
         0, "fine-tune a network method for this many steps on the input's own acquired frames first; 0: off"
     )
+    fallback: str | None = _field(
+        None,
+        "a second method (dis_flow, ...) scored against the method with its options on the input's own acquired "
+        "frames (every other one synthesized from its neighbours); the closer of the two interpolates the input; "
+        "none: off",
+    )
 
     def __post_init__(self) -> None:
         ensemble = None if is_off(self.ensemble) else self.ensemble
@@ -157,6 +163,10 @@ class InterpolationOptions(TaskOptions):
             )
         object.__setattr__(self, "denoise_window", window)
         object.__setattr__(self, "adapt_steps", _int(self.adapt_steps, "adapt_steps", 0, off=0))
+        fallback = None if is_off(self.fallback) else self.fallback
+        if fallback is not None and (not isinstance(fallback, str) or not fallback.strip()):
+            raise ValueError(f"fallback must be none or a method name, got {self.fallback!r}.")
+        object.__setattr__(self, "fallback", fallback)
 
     def parts(self) -> list[str]:
         return (
@@ -164,7 +174,14 @@ class InterpolationOptions(TaskOptions):
             + ([f"temporal window {self.denoise_window}"] if self.denoise_window else [])
             + ([f"ensemble with {self.ensemble}"] if self.ensemble else [])
             + ([f"global motion {self.global_motion}"] if self.global_motion else [])
+            + ([f"fallback {self.fallback}"] if self.fallback else [])
         )
+
+    def run_label(self, method: str, choices: Mapping[str, Any]) -> str:
+        """:meth:`label` of a run, naming the fallback when it interpolated the input (``choices`` of an
+        :class:`~monai_angio.inferers.InterpolationResult`)."""
+        label = self.label(method)
+        return f"{label}: {self.fallback} chosen on this input" if choices.get("fallback_chosen") else label
 
 
 @dataclasses.dataclass(frozen=True)

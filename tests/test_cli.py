@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pydicom
@@ -99,10 +100,15 @@ def test_demo(tmp_path, capsys):
     networks = [m for m in available_methods() if is_network_method(m)]
     assert "cerebral_dsa_interpolation" in networks
     recommended = [InterpolationOptions.from_bundle(m).label(m) for m in networks]
-    # every method with its options off, then each network with its bundle's recommended options
-    assert [s["method"] for s in summaries] == available_methods() + recommended
+    # every method with its options off, then each network with its bundle's recommended options (and, when its
+    # fallback interpolated the cine, a note saying so)
+    names = [s["method"] for s in summaries]
+    assert names[: len(available_methods())] == available_methods()
+    for name, label in zip(names[len(available_methods()) :], recommended, strict=True):
+        assert name in (label, f"{label}: dis_flow chosen on this input")
     shipped = (
-        "cerebral_dsa_interpolation (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity)"
+        "cerebral_dsa_interpolation (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity, "
+        "fallback dis_flow)"
     )
     assert shipped in recommended
     assert all(s["synthesized"] == 4 for s in summaries)
@@ -209,24 +215,27 @@ def test_a_bundle_method_takes_its_recommended_test_time_options(phantom_dcm, tm
     assert _interpolation_options(bundle, {}, command) == recommended
     assert (recommended.ensemble, recommended.denoise_window) == ("dis_flow_quadratic", 12)
     assert _interpolation_options("linear", {}, command) == InterpolationOptions()  # a baseline: everything off
-    flags = {"ensemble": "OFF", "global-motion": "none", "denoise_window": 0}
+    flags = {"ensemble": "OFF", "global-motion": "none", "denoise_window": 0, "fallback": "none"}
     assert _interpolation_options(bundle, flags, command) == InterpolationOptions()
     other = _interpolation_options(bundle, {"ensemble": "dis_flow"}, command)  # the others keep the bundle's values
-    assert other == InterpolationOptions(ensemble="dis_flow", global_motion="similarity", denoise_window=12)
+    assert other == InterpolationOptions(
+        ensemble="dis_flow", global_motion="similarity", denoise_window=12, fallback="dis_flow"
+    )
     # a flag Fire reads as None (--global-motion None) is given: it switches the option off
     assert _interpolation_options(bundle, {"global_motion": None}, command).global_motion is None
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
     main(["interpolate", str(src), str(out), "--method", bundle, "--factor", "2"])
     ds = pydicom.dcmread(out)
-    assert (
-        f"monai-angio {bundle} (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity) x2 "
-        "frame interpolation;" in ds.DerivationDescription
+    label = f"monai-angio {bundle} (temporal window 12, ensemble with dis_flow_quadratic, global motion similarity, "
+    assert re.search(
+        re.escape(label) + r"fallback dis_flow\)(: dis_flow chosen on this input)? x2 frame interpolation;",
+        ds.DerivationDescription,
     )
     np.testing.assert_array_equal(ds.pixel_array[::3], data)
     plain = tmp_path / "plain.dcm"
     main(["interpolate", str(src), str(plain), "--method", bundle, "--factor", "2", "--ensemble", "none",
-          "--denoise-window", "0", "--global-motion", "none"])  # fmt: skip
+          "--denoise-window", "0", "--global-motion", "none", "--fallback", "none"])  # fmt: skip
     assert f"monai-angio {bundle} x2 frame interpolation;" in pydicom.dcmread(plain).DerivationDescription
     assert not np.array_equal(pydicom.dcmread(plain).pixel_array, ds.pixel_array)
 
@@ -236,13 +245,15 @@ def test_flags_override_only_the_options_they_name(phantom_dcm, tmp_path):
     bundle = "cerebral_dsa_interpolation"
     src, data = phantom_dcm
     out = tmp_path / "interp.dcm"
-    main(["interpolate", str(src), str(out), "--method", bundle, "--ensemble", "none", "--denoise-window", "0"])
+    main(["interpolate", str(src), str(out), "--method", bundle, "--ensemble", "none", "--denoise-window", "0",
+          "--fallback", "none"])  # fmt: skip
     description = pydicom.dcmread(out).DerivationDescription
     assert f"monai-angio {bundle} (global motion similarity) x1 frame interpolation;" in description
     assert "ensemble" not in description and "temporal window" not in description
     np.testing.assert_array_equal(pydicom.dcmread(out).pixel_array[::2], data)
     report = tmp_path / "report"
-    main(["dose-reduction", str(src), "--method", bundle, "--report", str(report), "--ensemble", "none"])
+    main(["dose-reduction", str(src), "--method", bundle, "--report", str(report), "--ensemble", "none",
+          "--fallback", "none"])  # fmt: skip
     summary = json.loads((report / "summary.json").read_text())
     assert summary["method"] == f"{bundle} (temporal window 12, global motion similarity)"
 
@@ -264,13 +275,13 @@ def test_a_baseline_runs_with_every_option_off(phantom_dcm, tmp_path):
         (
             ["interpolate", "OUT/out.dcm"],
             "--factr",
-            "--ensemble, --global-motion, --denoise-window, --adapt-steps",
+            "--ensemble, --global-motion, --denoise-window, --adapt-steps, --fallback",
             "--input, --output, --factor, --method, --batch-size, --tile-size, --device, --overwrite",
         ),
         (
             ["dose-reduction", "--report", "OUT"],
             "--time-reversal",
-            "--ensemble, --global-motion, --denoise-window, --adapt-steps",
+            "--ensemble, --global-motion, --denoise-window, --adapt-steps, --fallback",
             "--input, --factor, --method, --report",
         ),
         (
@@ -647,7 +658,7 @@ def test_a_bundle_folder_in_the_working_directory_never_wins(tmp_path, monkeypat
     write_cine(tmp_path / "in.dcm", torch.rand(3, 1, 16, 16), 12, method="test")
     main(["deblur", "in.dcm", "sharp.dcm", "--tile-size", "none"])  # the default --bundle cerebral_dsa_deblurring
     main(["interpolate", "in.dcm", "i.dcm", "--method", "cerebral_dsa_interpolation", "--ensemble", "none",
-          "--denoise-window", "0", "--global-motion", "none"])  # fmt: skip
+          "--denoise-window", "0", "--global-motion", "none", "--fallback", "none"])  # fmt: skip
     main(["interpolate", "in.dcm", "e.dcm", "--method", "linear", "--ensemble", "cerebral_dsa_interpolation"])
     assert not marker.exists()
     err = capsys.readouterr().err

@@ -31,6 +31,7 @@ def test_defaults():
         "global_motion": None,
         "denoise_window": 0,
         "adapt_steps": 0,
+        "fallback": None,
     }
     assert DeblurOptions().as_dict() == {
         "temporal_radius": 0,
@@ -38,7 +39,7 @@ def test_defaults():
         "balance": 0.1,
         "tile_size": 512,
     }
-    assert InterpolationOptions.names() == ("ensemble", "global_motion", "denoise_window", "adapt_steps")
+    assert InterpolationOptions.names() == ("ensemble", "global_motion", "denoise_window", "adapt_steps", "fallback")
     assert DeblurOptions.names() == ("temporal_radius", "global_motion", "balance", "tile_size")
     assert MOTION_MODELS == ("translation", "similarity", "affine")
 
@@ -113,7 +114,8 @@ def test_from_flags_refuses_unknown_flags_listing_the_valid_ones():
     with pytest.raises(ValueError) as err:
         InterpolationOptions.from_flags({"factr": 2, "denoise_window": 4})
     assert str(err.value) == (
-        "unknown option --factr; valid options: --ensemble, --global-motion, --denoise-window, --adapt-steps."
+        "unknown option --factr; valid options: --ensemble, --global-motion, --denoise-window, --adapt-steps, "
+        "--fallback."
     )
     with pytest.raises(ValueError) as err:
         DeblurOptions.from_flags({"self_ensemble": 4, "time-reversal": True})
@@ -138,7 +140,7 @@ def test_from_bundle_of_the_shipped_bundles_is_their_inference_config(cls):
 
 def test_shipped_bundle_values():
     assert InterpolationOptions.from_bundle("cerebral_dsa_interpolation") == InterpolationOptions(
-        ensemble="dis_flow_quadratic", global_motion="similarity", denoise_window=12, adapt_steps=0
+        ensemble="dis_flow_quadratic", global_motion="similarity", denoise_window=12, adapt_steps=0, fallback="dis_flow"
     )
     assert DeblurOptions.from_bundle("cerebral_dsa_deblurring") == DeblurOptions()
 
@@ -188,6 +190,8 @@ def test_labels():
         "m (adapted 3 steps, temporal window 4, ensemble with dis_flow, global motion similarity)"
     )
     assert InterpolationOptions(global_motion="affine").label("m") == "m (global motion affine)"
+    assert InterpolationOptions(fallback="dis_flow").label("m") == "m (fallback dis_flow)"
+    assert InterpolationOptions(fallback="none").fallback is None
     # deblurring: global motion only matters with a temporal radius
     assert DeblurOptions().label("rdn") == "rdn"
     assert DeblurOptions(temporal_radius=2).label("rdn") == "rdn (temporal +-2 frames, global motion similarity)"
@@ -207,7 +211,7 @@ def test_options_are_frozen():
 def test_option_help_lists_every_flag_with_its_default():
     text = option_help(InterpolationOptions)
     for flag, default in (("--ensemble", "none"), ("--global-motion", "none"), ("--denoise-window", "0"),
-                          ("--adapt-steps", "0")):  # fmt: skip
+                          ("--adapt-steps", "0"), ("--fallback", "none")):  # fmt: skip
         assert f"{flag}:" in text
         paragraph = text.split(f"{flag}:")[1].split("\n        --")[0]
         assert f"(default {default})." in " ".join(paragraph.split())

@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 
+#: frames a cine needs for the fallback choice (every other frame must leave 3)
+MIN_FRAMES_TO_CHOOSE = 5
+
+
 def interpolation_times(factor: int) -> torch.Tensor:
     """The ``(K,)`` times ``k / (K + 1)``, ``k = 1..K``, of the frames synthesized between two acquired ones."""
     _check_factor(factor)
@@ -97,8 +101,11 @@ class InterpolationResult:
         synthesized: ``(T',)`` bool, True for synthesized frames.
         choices: what the stages decided on this cine: ``members`` (the methods averaged), ``adapted_steps`` (steps
             kept by the adaptation; 0 when its copy was dropped), ``motion_pairs`` (pairs whose global motion was
-            compensated), ``window`` (the temporal window used, 0 when off or too few frames).
-        timings: seconds spent per stage (``adapt``, ``synthesize``, ``window``) and in all (``total``).
+            compensated), ``window`` (the temporal window used; 0 when off, with too few frames or on a moving
+            scene), ``fallback_chosen`` and ``fallback_mse`` (the errors of the method and of the fallback on the
+            held-out acquired frames; only with a fallback).
+        timings: seconds spent per stage (``adapt``, ``synthesize``, ``window``, ``choose``) and in all
+            (``total``).
     """
 
     frames: torch.Tensor
@@ -137,7 +144,11 @@ class SequenceInterpolator:
        methods (``sequence_gaps``, e.g. ``"dis_flow_quadratic"``) over the whole cine;
     3. **ensemble**: the equal-weight mean of the members, clamped to [0, 1];
     4. **post-process** (``denoise_window``): the temporal-window noise reduction
-       (:func:`~monai_angio.inferers.temporal_window_correction`).
+       (:func:`~monai_angio.inferers.temporal_window_correction`), on a still scene only: it is skipped on a cine
+       whose frame pairs needed global-motion compensation (the window follows each pixel through time);
+    5. **choose** (``fallback``): with at least :data:`MIN_FRAMES_TO_CHOOSE` frames, stages 1-4 and the fallback
+       method (options off) each synthesize every other acquired frame from its neighbours; the one closer to the
+       real frames (mean squared error) interpolates the cine.
 
     Args:
         interpolator: the method, a module with ``forward(frame0 (B, C, H, W), frame1 (B, C, H, W), t (B, N)) ->
@@ -187,6 +198,14 @@ class SequenceInterpolator:
 
             self.ensemble = get_interpolator(options.ensemble, self.device)
         self.interpolator, self.factor, self.options = interpolator, factor, options
+        self.fallback: SequenceInterpolator | None = None
+        if options.fallback is not None:
+            from monai_angio.inferers.methods import get_interpolator
+
+            self.fallback = SequenceInterpolator(
+                get_interpolator(options.fallback, self.device), factor, None, batch_size, tile_size, tile_overlap,
+                self.device, progress,
+            )  # fmt: skip
         self.synthesizer = GapSynthesizer(
             batch_size, tile_size, tile_overlap, self.device, progress, options.global_motion
         )
@@ -210,9 +229,31 @@ class SequenceInterpolator:
             frames = frames.unsqueeze(1)
         _check_frames(frames)
         start = time.perf_counter()
+        result = None
+        if self.fallback is not None and frames.shape[0] >= MIN_FRAMES_TO_CHOOSE:
+            sub, truth = frames[0::2], frames[1::2]
+            errors = []
+            for run in (self._pipeline, self.fallback._pipeline):
+                out = run(sub, 1).frames[1::2]
+                errors.append(float((out - truth[: out.shape[0]]).square().mean()))
+            chosen = errors[1] < errors[0]
+            seconds = time.perf_counter() - start
+            result = (self.fallback if chosen else self)._pipeline(frames, self.factor)
+            result.choices.update({"fallback_chosen": chosen, "fallback_mse": errors})
+            result.timings["choose"] = seconds
+            result.timings["total"] = time.perf_counter() - start
+        if result is None:
+            result = self._pipeline(frames, self.factor)
+        if squeeze:
+            result.frames = result.frames.squeeze(1)
+        return result
+
+    def _pipeline(self, frames: torch.Tensor, k: int) -> InterpolationResult:
+        """Stages 1-4 on ``(T, C, H, W)`` frames with ``k`` frames per gap."""
+        start = time.perf_counter()
         timings: dict[str, float] = {}
         choices: dict[str, Any] = {"adapted_steps": 0, "motion_pairs": 0, "window": 0}
-        t_count, k = frames.shape[0], self.factor
+        t_count = frames.shape[0]
 
         network = self.interpolator
         if self.options.adapt_steps:
@@ -222,10 +263,10 @@ class SequenceInterpolator:
         tic = time.perf_counter()
         members = [m for m in (network, self.ensemble) if m is not None]
         choices["members"] = [type(m).__name__ for m in members]
-        gaps = self._synthesize(members, frames, choices)
+        gaps = self._synthesize(members, frames, interpolation_times(k), choices)
         timings["synthesize"] = time.perf_counter() - tic
 
-        if self.options.denoise_window and t_count >= 3:
+        if self.options.denoise_window and t_count >= 3 and not choices["motion_pairs"]:
             tic = time.perf_counter()
             gaps = temporal_window_correction(frames, gaps, self.options.denoise_window)[0].clamp_(0.0, 1.0)
             choices["window"] = self.options.denoise_window
@@ -236,7 +277,7 @@ class SequenceInterpolator:
         gap_frames(out, k).copy_(gaps)
         synthesized = torch.arange(out.shape[0]) % (k + 1) != 0
         timings["total"] = time.perf_counter() - start
-        return InterpolationResult(out.squeeze(1) if squeeze else out, synthesized, choices, timings)
+        return InterpolationResult(out, synthesized, choices, timings)
 
     def _adapt(self, frames: torch.Tensor) -> tuple[nn.Module, int]:
         """The adapted copy of the network and the steps kept (stage 1)."""
@@ -245,9 +286,11 @@ class SequenceInterpolator:
         result = adapt_interpolator(self.interpolator, frames, self.options.adapt_steps, progress=self.progress)
         return result.network, result.selected_step
 
-    def _synthesize(self, members: list[nn.Module], frames: torch.Tensor, choices: dict[str, Any]) -> torch.Tensor:
-        """``(T - 1, K, C, H, W)`` the ensemble of the members' frames in every gap (stages 2 and 3)."""
-        times = interpolation_times(self.factor)
+    def _synthesize(
+        self, members: list[nn.Module], frames: torch.Tensor, times: torch.Tensor, choices: dict[str, Any]
+    ) -> torch.Tensor:
+        """``(T - 1, K, C, H, W)`` the ensemble of the members' frames at ``times`` ``(K,)`` in every gap (stages 2
+        and 3)."""
         pairwise = [m for m in members if not is_sequence_method(m)]
         modes = {m: m.training for m in members}
         for m in members:
@@ -255,7 +298,7 @@ class SequenceInterpolator:
         try:
             parts: list[torch.Tensor] = []
             if pairwise:
-                desc = f"interpolating x{self.factor}"
+                desc = f"interpolating x{times.numel()}"
                 outputs, choices["motion_pairs"] = self.synthesizer(pairwise, frames[:-1], frames[1:], times, desc)
                 parts += outputs
             for m in members:

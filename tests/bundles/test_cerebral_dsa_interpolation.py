@@ -70,9 +70,10 @@ def test_the_inferer_takes_the_options_entry():
     assert isinstance(inferer, CineInterpolationInferer)
     assert inferer.options == InterpolationOptions.from_bundle(BUNDLE)
     assert inferer.options == InterpolationOptions(
-        ensemble="dis_flow_quadratic", global_motion="similarity", denoise_window=12, adapt_steps=0
+        ensemble="dis_flow_quadratic", global_motion="similarity", denoise_window=12, adapt_steps=0, fallback="dis_flow"
     )
-    for key, value in (("ensemble", "none"), ("denoise_window", 4), ("global_motion", "$None"), ("adapt_steps", 2)):
+    for key, value in (("ensemble", "none"), ("denoise_window", 4), ("global_motion", "$None"), ("adapt_steps", 2),
+                       ("fallback", "none")):  # fmt: skip
         parser[key] = value
     parser.parse()
     assert parser.get_parsed_content("inferer").options == InterpolationOptions(denoise_window=4, adapt_steps=2)

@@ -212,6 +212,11 @@ def test_global_motion_stage_aligns_moving_pairs_and_restores_still_ones():
     still = torch.stack([frames[0], frames[0]])
     result = SequenceInterpolator(Blend(), 1, InterpolationOptions(global_motion="similarity"), progress=False)(still)
     assert result.choices["motion_pairs"] == 0 and torch.equal(result.frames[1], frames[0])
+    # the temporal window follows pixels through time: skipped on a moving scene, applied on a still one
+    options = InterpolationOptions(global_motion="translation", denoise_window=2)
+    assert SequenceInterpolator(Blend(), 1, options, progress=False)(frames).choices["window"] == 0
+    still3 = torch.stack([frames[0]] * 3) + 0.01 * torch.rand(3, *frames.shape[1:], generator=g)
+    assert SequenceInterpolator(Blend(), 1, options, progress=False)(still3).choices["window"] == 2
 
 
 def test_adaptation_stage_is_recorded_and_needs_a_network():
@@ -255,3 +260,28 @@ def test_interpolate_cine_and_dose_reduction_study_take_the_options():
     assert torch.equal(study.reconstructed, interpolate_cine(frames[::3], Blend(), 2, options, progress=False).frames)
     with pytest.raises(TypeError, match="InterpolationOptions"):
         SequenceInterpolator(Blend(), 1, {"denoise_window": 2})
+
+
+def test_fallback_interpolates_when_it_predicts_the_cines_own_frames_better():
+    """The method with its options and the fallback each synthesize every other acquired frame; the closer one is
+    used for the whole cine, and the choice is recorded."""
+    frames = _moving_cine()
+    # a method off by a constant loses to the linear fallback on the held-out frames
+    result = SequenceInterpolator(Offset(0.2), 1, InterpolationOptions(fallback="linear"), progress=False)(frames)
+    assert result.choices["fallback_chosen"] is True
+    main_mse, fallback_mse = result.choices["fallback_mse"]
+    assert fallback_mse < main_mse
+    assert torch.allclose(result.frames, _expected(frames, 1), atol=1e-6)
+    assert "choose" in result.timings
+    # the linear blend as the method, a worse fallback: the method stays
+    result = SequenceInterpolator(Blend(), 2, InterpolationOptions(fallback="repeat"), progress=False)(frames)
+    assert result.choices["fallback_chosen"] is False
+    assert torch.allclose(result.frames, _expected(frames, 2), atol=1e-6)
+    # too few frames to hold every other one out: no choice, the method runs
+    short = SequenceInterpolator(Offset(0.2), 1, InterpolationOptions(fallback="linear"), progress=False)(frames[:4])
+    assert "fallback_chosen" not in short.choices
+    assert torch.allclose(short.frames[1::2], (_expected(frames[:4], 1)[1::2] + 0.2).clamp(0, 1), atol=1e-6)
+    # the label of the run names the fallback when it was used
+    opts = InterpolationOptions(fallback="linear")
+    assert opts.run_label("net", {"fallback_chosen": True}) == "net (fallback linear): linear chosen on this input"
+    assert opts.run_label("net", {"fallback_chosen": False}) == "net (fallback linear)"
