@@ -187,14 +187,19 @@ def main() -> None:
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--phantoms", type=int, default=16)
     ap.add_argument("--phantom-size", type=int, default=256)
-    ap.add_argument("--phantoms3d", type=int, default=12, help="3D phantom runs (rotational, fixed, coronary)")
+    ap.add_argument("--phantoms3d", type=int, default=0, help="3D phantom runs (rotational, fixed, coronary)")
     ap.add_argument("--phantom3d-size", type=int, default=256)
-    ap.add_argument("--extra-cines", nargs="*", default=[str(DEFAULT_EXTRA)] if DEFAULT_EXTRA.exists() else [],
-                    help="further real cines (their first 70 %% trains, the end of it validates)")
+    ap.add_argument(
+        "--extra-cines",
+        nargs="*",
+        default=[],
+        help=f"further real cines, e.g. {DEFAULT_EXTRA.name} (their first 70 %% trains, the end of it validates)",
+    )
     ap.add_argument(
         "--weights",
-        default="0.2,0.1,0.15,0.4,0.15",
-        help="sampling weights: real full res, real x0.5, 2D phantoms, 3D phantoms, extra real cines",
+        default="0.3,0.3,0.4,0.4,0.15",
+        help="sampling weights: real full res, real x0.5, 2D phantoms, 3D phantoms, extra real cines (the last two "
+        "only when there are such sources)",
     )
     ap.add_argument("--flow-prior", type=float, default=0.0, help="weight of the DIS-flow prior at step 0 (0: off)")
     ap.add_argument("--flow-prior-fraction", type=float, default=0.3, help="fraction of the steps it fades over")
@@ -247,11 +252,20 @@ def main() -> None:
         num_frames=40,
         noise=not args.phantom_noise_aug,
     )
-    phantoms3d = phantom3d_cines(args.phantoms3d, seed=args.seed * 1000 + 100, size=args.phantom3d_size)
+    seed3d = args.seed * 1000 + 100
+    if args.phantoms3d and not (seed3d + args.phantoms3d <= 900 or seed3d >= 1000):
+        raise SystemExit("3D phantom seeds 900-999 are the validation runs of the generalization study: change --seed")
+    phantoms3d = phantom3d_cines(args.phantoms3d, seed=seed3d, size=args.phantom3d_size) if args.phantoms3d else []
     val_phantoms = make_phantoms(2, seed=700, size=192, num_frames=17)
-    val_phantoms3d = [c[:17] for c in phantom3d_cines(3, seed=800, size=192)]  # seeds 800-802: never trained on
+    # seeds 800-802: never trained on
+    val_phantoms3d = [c[:17] for c in phantom3d_cines(3, seed=800, size=192)] if args.phantoms3d else []
     print(f"{len(phantoms)} 2D and {len(phantoms3d)} 3D phantom cines in {time.perf_counter() - tic:.1f} s", flush=True)
 
+    given = [float(w) for w in args.weights.split(",")]
+    used = [True, True, True, bool(phantoms3d), bool(extra_train)]
+    if len(given) < max(i + 1 for i, u in enumerate(used) if u):
+        raise SystemExit(f"--weights needs a weight for each source in use, got {args.weights!r}")
+    weights = [w for w, u in zip(given, used, strict=False) if u]
     margin = int(math.ceil(args.max_translation)) + 8
     groups = []
     for n in (1, 2, 3):
@@ -267,9 +281,6 @@ def main() -> None:
         if extra_train:
             sources.append(CineTupleDataset(extra_train, n, 10**6, transform=tf, max_gap=args.max_gap, seed=None))
         groups.append(sources)
-    weights = [float(w) for w in args.weights.split(",")][:3]
-    weights += [float(w) for w in args.weights.split(",")][3:4] if phantoms3d else []
-    weights += [float(w) for w in args.weights.split(",")][4:5] if extra_train else []
     steps = args.steps
     dataset = MixedTupleDataset(groups, args.batch, steps * args.batch, weights=weights, seed=args.seed)
     loader = DataLoader(dataset, batch_size=args.batch, shuffle=False, num_workers=0, drop_last=True)
