@@ -25,7 +25,7 @@ from monai_angio.phantoms import AngiographyPhantom
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "bundles" / "cerebral_dsa_interpolation"
 CONFIGS = BUNDLE / "configs"
-SHARED_CINE = REPO.parent / "shared" / "data" / "dsa" / "cerebral_lateral_2d"
+SHARED_CORONARY = REPO.parent / "shared" / "data" / "xa_coronary" / "coronary_rca_xa_96f.dcm"
 SCHEMA = REPO / "tests" / "testdata" / "meta_schema_20240725.json"
 
 TINY_TRAIN = {
@@ -254,19 +254,20 @@ def test_cli_uses_the_bundle(tmp_path):
     assert frames.shape == (5, 32, 40)
 
 
-@pytest.mark.skipif(not SHARED_CINE.is_dir(), reason="../shared/data/dsa not available")
-def test_held_out_real_frames_beat_the_linear_blend(tmp_path):
-    """On the first held-out tuples of the real cine the shipped weights beat the linear blend."""
+@pytest.mark.skipif(not SHARED_CORONARY.is_file(), reason="../shared/data/xa_coronary not available")
+def test_held_out_coronary_frames_beat_the_linear_blend(tmp_path):
+    """On held-out tuples of the real coronary run (its last 30 %, never trained on) the shipped network alone beats
+    the linear blend: the weights learned motion, not only contrast changes (bundle 0.3.0; 0.2.0 lost 1.9 dB)."""
     from monai_angio.baselines import LinearInterpolator
     from monai_angio.engines import evaluate_interpolation
     from monai_angio.inferers.methods import get_interpolator
 
     torch.set_num_threads(1)
-    kw = {"cines": [SHARED_CINE], "num_targets": (1,), "holdout_fraction": 0.3, "max_tuples": 2}
+    kw = {"cines": [SHARED_CORONARY], "num_targets": (1,), "holdout_fraction": 0.3, "max_tuples": 4}
     ours = evaluate_interpolation(get_interpolator(str(BUNDLE), "cpu"), tmp_path / "net", **kw)["per_N"]["1"]
     linear = evaluate_interpolation(LinearInterpolator(), tmp_path / "lin", **kw)["per_N"]["1"]
-    assert ours["frames"] == linear["frames"] == 2
-    assert ours["psnr_mean"] > linear["psnr_mean"]
+    assert ours["frames"] == linear["frames"] == 4
+    assert ours["psnr_mean"] > linear["psnr_mean"] + 0.3
 
 
 @pytest.mark.slow
