@@ -3,6 +3,8 @@
 """Networks of monai_angio: one module per architecture, shared blocks in :mod:`monai_angio.networks.blocks`."""
 
 from .blocks import ChannelAttention, DenseLayer, InterFrameLambda, MoStBlock, ResidualDenseBlock
+from .blocks.interlaced_attention import InterlacedSparseAttention2d, interlaced_attention
+from .dan import DAN, DAN_CONFIGS, DAN_EXTRACTORS, DAN_SYNTHESES
 from .global_motion import (
     MOTION_MODELS,
     align_pair,
@@ -20,6 +22,12 @@ from .utils import pad_to_multiple
 from .wrappers import TwoFrameImageWrapper
 
 __all__ = [
+    "DAN",
+    "DAN_CONFIGS",
+    "DAN_EXTRACTORS",
+    "DAN_SYNTHESES",
+    "InterlacedSparseAttention2d",
+    "interlaced_attention",
     "MOST_DSA_CONFIGS",
     "MOTION_MODELS",
     "ChannelAttention",
