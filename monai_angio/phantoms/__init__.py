@@ -18,6 +18,7 @@ from .focal_spot import (
     kernel_channel_value,
     kernel_sigma,
 )
+from .head_volumes import HEAD_LABELS, HEAD_TISSUES, HeadTissue, head_ct_mr, head_label_volume, tissue_values
 from .vessel_tree import VesselSegment, grow_vessel_tree, rasterize_vessel_tree
 from .vessel_tree3d import (
     VesselTree3D,
@@ -28,6 +29,12 @@ from .vessel_tree3d import (
 )
 
 __all__ = [
+    "HEAD_LABELS",
+    "HEAD_TISSUES",
+    "HeadTissue",
+    "head_ct_mr",
+    "head_label_volume",
+    "tissue_values",
     "MU_IODINE",
     "PHANTOM_MODES",
     "Angiography3DPhantom",
