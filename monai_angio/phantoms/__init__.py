@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Digital phantoms: a 2D angiography cine (vessel tree, contrast bolus, cardiac motion, X-ray noise), a 3D
 angiography phantom projected by a C-arm (vessel trees in a head or on a beating heart, contrast dynamics in 3D),
-focal-spot blur."""
+labelled MR/CT head volumes, focal-spot blur."""
 
 from .anatomy import Ellipsoids, head_body, thorax_body
 from .angiography import AngiographyPhantom, cardiac_waveform, gamma_variate
