@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from monai_angio.data.em import EMEvalTriplets, EMSliceTriplets, em_eval_triplets, load_em_stack, match_histogram
 from monai_angio.data.most_dsa import MoStDSADataset
 from monai_angio.data.tuples import (
     CineEvalTuples,
@@ -18,6 +19,11 @@ from monai_angio.data.tuples import (
 )
 
 __all__ = [
+    "EMSliceTriplets",
+    "EMEvalTriplets",
+    "em_eval_triplets",
+    "load_em_stack",
+    "match_histogram",
     "MoStDSADataset",
     "CineTupleDataset",
     "CineEvalTuples",
