@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks.interlaced_attention import InterlacedSparseAttention2d
-from .blocks.residual_dense import ResidualDenseBlock
+from .blocks.residual_dense import ResidualDenseTrunk
 from .utils import pad_to_multiple
 
 __all__ = ["DAN", "DAN_CONFIGS", "DAN_EXTRACTORS", "DAN_SYNTHESES", "AdaptiveKernelWarp", "RDNFeatures", "SmallUNet"]
@@ -59,12 +59,9 @@ DAN_EXTRACTORS = ("srdn", "rdn", "unet", "siamese_unet")
 DAN_SYNTHESES = ("two_level", "one_level", "kernel")
 
 
-class RDNFeatures(nn.Module):
-    """Residual dense feature extractor: shallow features, residual dense blocks, dense feature fusion.
-
-    ``f_1 = conv3x3(x)``, ``h = conv3x3(f_1)``, ``num_blocks`` :class:`ResidualDenseBlock` s, then the concatenated
-    block outputs through a 1x1 and a 3x3 convolution plus the global residual ``f_1``; an optional 3x3 output
-    convolution maps to ``out_channels``.
+class RDNFeatures(ResidualDenseTrunk):
+    """Residual dense feature extractor (:class:`~monai_angio.networks.blocks.ResidualDenseTrunk`) with an optional
+    3x3 output convolution to ``out_channels``.
 
     Args:
         in_channels: input channels.
@@ -85,27 +82,12 @@ class RDNFeatures(nn.Module):
         growth_rate: int,
         out_channels: int | None = None,
     ) -> None:
-        super().__init__()
-        self.shallow1 = nn.Conv2d(in_channels, num_features, 3, padding=1)
-        self.shallow2 = nn.Conv2d(num_features, num_features, 3, padding=1)
-        self.blocks = nn.ModuleList(
-            [ResidualDenseBlock(num_features, growth_rate, num_layers) for _ in range(num_blocks)]
-        )
-        self.fusion = nn.Sequential(
-            nn.Conv2d(num_blocks * num_features, num_features, 1),
-            nn.Conv2d(num_features, num_features, 3, padding=1),
-        )
+        super().__init__(in_channels, num_features, num_blocks, num_layers, growth_rate)
         self.out = None if out_channels is None else nn.Conv2d(num_features, out_channels, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_channels, H, W)`` -> ``(B, out_channels or num_features, H, W)``."""
-        f1 = self.shallow1(x)
-        h = self.shallow2(f1)
-        outputs = []
-        for block in self.blocks:
-            h = block(h)
-            outputs.append(h)
-        h = self.fusion(torch.cat(outputs, dim=1)) + f1
+        h = self.features(x)
         return h if self.out is None else self.out(h)
 
 

@@ -9,12 +9,12 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .blocks import ChannelAttention, ResidualDenseBlock
+from .blocks import ChannelAttention, ResidualDenseTrunk
 
 __all__ = ["RDNDeblur"]
 
 
-class RDNDeblur(nn.Module):
+class RDNDeblur(ResidualDenseTrunk):
     """Residual dense network (RDN) adapted to image restoration, with a channel-attention module.
 
     Architecture (no upsampling; every layer keeps the input size, so any ``H, W`` works):
@@ -70,7 +70,6 @@ class RDNDeblur(nn.Module):
         zero_init_last: bool = True,
         channels_last: bool = True,
     ) -> None:
-        super().__init__()
         out_channels = in_channels if out_channels is None else out_channels
         for name, value in (
             ("in_channels", in_channels),
@@ -87,19 +86,11 @@ class RDNDeblur(nn.Module):
             raise ValueError(
                 f"RDNDeblur: residual=True needs out_channels <= in_channels, got {out_channels} and {in_channels}."
             )
+        super().__init__(in_channels, num_features, num_blocks, num_layers, growth_rate)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.residual = residual
 
-        self.shallow1 = nn.Conv2d(in_channels, num_features, 3, padding=1)
-        self.shallow2 = nn.Conv2d(num_features, num_features, 3, padding=1)
-        self.blocks = nn.ModuleList(
-            [ResidualDenseBlock(num_features, growth_rate, num_layers) for _ in range(num_blocks)]
-        )
-        self.fusion = nn.Sequential(
-            nn.Conv2d(num_blocks * num_features, num_features, kernel_size=1),
-            nn.Conv2d(num_features, num_features, kernel_size=3, padding=1),
-        )
         self.attention = ChannelAttention(num_features, reduction=reduction, pooled=pooled_attention)
         self.last = nn.Conv2d(num_features, out_channels, 3, padding=1)
         if zero_init_last:
@@ -122,13 +113,6 @@ class RDNDeblur(nn.Module):
             raise TypeError(f"RDNDeblur: input must be a torch.Tensor, got {type(x).__name__}.")
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"RDNDeblur: expected input (B, {self.in_channels}, H, W), got shape {tuple(x.shape)}.")
-        f1 = self.shallow1(x)
-        h = self.shallow2(f1)
-        outputs = []
-        for block in self.blocks:
-            h = block(h)
-            outputs.append(h)
-        h = self.fusion(torch.cat(outputs, dim=1)) + f1
-        h = self.attention(h)
+        h = self.attention(self.features(x))
         out = self.last(h)
         return out + x[:, : self.out_channels] if self.residual else out

@@ -3,9 +3,9 @@
 """Building blocks shared by the networks of monai_angio."""
 
 from .channel_attention import ChannelAttention
-from .residual_dense import DenseLayer, ResidualDenseBlock
+from .residual_dense import DenseLayer, ResidualDenseBlock, ResidualDenseTrunk
 
-__all__ = ["ChannelAttention", "DenseLayer", "ResidualDenseBlock"]
+__all__ = ["ChannelAttention", "DenseLayer", "ResidualDenseBlock", "ResidualDenseTrunk"]
 from .lambda_layer import InterFrameLambda, normalized_coordinates  # noqa: E402
 from .most_block import ChannelLayerNorm, ConvMlp, MoStBlock  # noqa: E402
 

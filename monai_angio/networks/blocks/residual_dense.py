@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DenseLayer", "ResidualDenseBlock"]
+__all__ = ["DenseLayer", "ResidualDenseBlock", "ResidualDenseTrunk"]
 
 
 class DenseLayer(nn.Module):
@@ -62,3 +62,48 @@ class ResidualDenseBlock(nn.Module):
                 f"ResidualDenseBlock: expected input (B, {self.channels}, H, W), got shape {tuple(x.shape)}."
             )
         return x + self.fusion(self.layers(x))
+
+
+class ResidualDenseTrunk(nn.Module):
+    """The feature trunk of a residual dense network (RDN): shallow features, residual dense blocks, dense feature
+    fusion with the global residual.
+
+    ``f_1 = conv3x3(x)``, ``h = conv3x3(f_1)``, ``num_blocks`` :class:`ResidualDenseBlock` s, then the concatenated
+    block outputs through a 1x1 and a 3x3 convolution plus ``f_1``. Networks built on it subclass it, so its modules
+    (``shallow1``, ``shallow2``, ``blocks``, ``fusion``) keep their state-dict names.
+
+    Args:
+        in_channels: input channels.
+        num_features: feature width.
+        num_blocks: residual dense blocks.
+        num_layers: dense layers per block.
+        growth_rate: channels added by each dense layer.
+
+    Shapes:
+        ``(B, in_channels, H, W) -> (B, num_features, H, W)``.
+    """
+
+    def __init__(self, in_channels: int, num_features: int, num_blocks: int, num_layers: int, growth_rate: int) -> None:
+        super().__init__()
+        self.shallow1 = nn.Conv2d(in_channels, num_features, 3, padding=1)
+        self.shallow2 = nn.Conv2d(num_features, num_features, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            [ResidualDenseBlock(num_features, growth_rate, num_layers) for _ in range(num_blocks)]
+        )
+        self.fusion = nn.Sequential(
+            nn.Conv2d(num_blocks * num_features, num_features, kernel_size=1),
+            nn.Conv2d(num_features, num_features, kernel_size=3, padding=1),
+        )
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The fused features ``(B, num_features, H, W)`` of ``x`` ``(B, in_channels, H, W)``."""
+        f1 = self.shallow1(x)
+        h = self.shallow2(f1)
+        outputs = []
+        for block in self.blocks:
+            h = block(h)
+            outputs.append(h)
+        return self.fusion(torch.cat(outputs, dim=1)) + f1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
