@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import torch
 from monai.data import Dataset
-from monai.transforms import Randomizable, apply_transform
-from monai.utils import MAX_SEED
+from monai.transforms import apply_transform
 
-from monai_angio.data.tuples import split_frames
+from monai_angio.data.tuples import RandomDrawDataset, split_frames
 
 __all__ = ["load_em_stack", "match_histogram", "EMSliceTriplets", "EMEvalTriplets", "em_eval_triplets"]
 
@@ -202,7 +201,7 @@ def _crop_size(crop: int | Sequence[int] | None) -> tuple[int, int] | None:
     return int(crop[0]), int(crop[1])
 
 
-class EMSliceTriplets(Randomizable, Dataset):
+class EMSliceTriplets(RandomDrawDataset):
     """Random ``(z - g, z, z + g)`` slice triplets from EM stacks, for training slice interpolation (DAN style).
 
     Each item draws a stack (probability proportional to its z range), a gap ``g`` uniform in ``[1, max_gap]`` (gaps
@@ -259,7 +258,6 @@ class EMSliceTriplets(Randomizable, Dataset):
             raise ValueError("stacks is empty.")
         if reference is not None:
             self.stacks = [match_histogram(s, reference, bins=bins) for s in self.stacks]
-        self.samples_per_epoch = int(samples_per_epoch)
         self.max_gap = int(max_gap)
         self.flip, self.swap = bool(flip), bool(swap)
         self.z_ranges = _z_ranges(z_range, holdout_fraction, [int(s.shape[0]) for s in self.stacks])
@@ -273,15 +271,7 @@ class EMSliceTriplets(Randomizable, Dataset):
                 raise ValueError(f"crop {self.crop} is larger than the slices {tuple(s.shape[-2:])} of stack {i}.")
         lengths = np.array([stop - start for start, stop in self.z_ranges], dtype=np.float64)
         self.weights = lengths / lengths.sum()
-        Dataset.__init__(self, data=range(self.samples_per_epoch), transform=transform)
-        self.set_random_state(seed=seed)
-
-    def set_random_state(self, seed: int | None = None, state: np.random.RandomState | None = None) -> Randomizable:
-        """Seed the dataset and, with a seed drawn from it, its transform."""
-        super().set_random_state(seed=seed, state=state)
-        if self.transform is not None and hasattr(self.transform, "set_random_state"):
-            self.transform.set_random_state(seed=int(self.R.randint(MAX_SEED)))
-        return self
+        self.start_draws(samples_per_epoch, transform, seed)
 
     def randomize(self, data: Any = None) -> dict[str, Any]:
         """Draw the stack, gap, middle slice, crop corner, flips, rotation and swap of one item."""

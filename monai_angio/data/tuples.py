@@ -18,6 +18,7 @@ from monai_angio.transforms.temporal import draw_tuple_position, extract_frame_t
 from monai_angio.transforms.utils import describe_source, sequence_to_metatensor
 
 __all__ = [
+    "RandomDrawDataset",
     "split_frames",
     "prepare_cine",
     "CineTupleDataset",
@@ -127,7 +128,27 @@ def _normalise_ranges(
     return out
 
 
-class CineTupleDataset(Randomizable, Dataset):
+class RandomDrawDataset(Randomizable, Dataset):
+    """Base of the datasets whose items are random draws (the index is not used): an "epoch" is
+    ``samples_per_epoch`` draws, and ``set_random_state`` (called with the seed at construction and per worker by
+    :class:`monai.data.DataLoader`) also seeds the transform. Subclasses call :meth:`start_draws` at the end of their
+    ``__init__`` and draw in ``_transform``."""
+
+    def start_draws(self, samples_per_epoch: int, transform: Callable | None, seed: int | None) -> None:
+        """Set the length and the transform and seed the draws."""
+        self.samples_per_epoch = int(samples_per_epoch)
+        Dataset.__init__(self, data=range(self.samples_per_epoch), transform=transform)
+        self.set_random_state(seed=seed)
+
+    def set_random_state(self, seed: int | None = None, state: np.random.RandomState | None = None) -> Randomizable:
+        """Seed the dataset and, with a seed drawn from it, its transform."""
+        super().set_random_state(seed=seed, state=state)
+        if self.transform is not None and hasattr(self.transform, "set_random_state"):
+            self.transform.set_random_state(seed=int(self.R.randint(MAX_SEED)))
+        return self
+
+
+class CineTupleDataset(RandomDrawDataset):
     """Random frame-interpolation tuples drawn from a set of cines held in memory.
 
     Each item draws a cine (probability proportional to its usable number of frames), a random gap and start (see
@@ -175,7 +196,6 @@ class CineTupleDataset(Randomizable, Dataset):
         if not self.cines:
             raise ValueError("cines is empty.")
         self.num_targets = int(num_targets)
-        self.samples_per_epoch = int(samples_per_epoch)
         self.max_gap = int(max_gap)
         self.fixed_gap = None if fixed_gap is None else int(fixed_gap)
         self.frame_ranges = _normalise_ranges(frame_range, [int(c.shape[1]) for c in self.cines])
@@ -189,15 +209,7 @@ class CineTupleDataset(Randomizable, Dataset):
                 f"frame range): {names}."
             )
         self.weights = np.where(usable, lengths, 0.0) / lengths[usable].sum()
-        Dataset.__init__(self, data=range(self.samples_per_epoch), transform=transform)
-        self.set_random_state(seed=seed)
-
-    def set_random_state(self, seed: int | None = None, state: np.random.RandomState | None = None) -> Randomizable:
-        """Seed the dataset and, with a seed drawn from it, its transform."""
-        super().set_random_state(seed=seed, state=state)
-        if self.transform is not None and hasattr(self.transform, "set_random_state"):
-            self.transform.set_random_state(seed=int(self.R.randint(MAX_SEED)))
-        return self
+        self.start_draws(samples_per_epoch, transform, seed)
 
     def randomize(self, data: Any = None) -> tuple[int, int, int]:
         """Draw ``(cine index, start frame, gap)``."""
